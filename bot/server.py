@@ -1,0 +1,98 @@
+"""`billing-bot serve` (HTTP, gunicorn) and `billing-bot socket` (Socket Mode): settings, knowledge, app."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any, TextIO
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.answerer import Answerer
+from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.slack.handlers import AnswererHolder, Services
+
+log = logging.getLogger("billing_bot")
+
+
+def build_services(settings: Settings, knowledge_dir: str | None) -> Services:
+    kb = load_knowledge(knowledge_dir or settings.knowledge_dir)
+    return Services(answerers=AnswererHolder(Answerer(kb)), contact=settings.contact)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    knowledge_dir = getattr(args, "knowledge", None)
+    try:
+        if args.command == "serve":
+            settings = load_settings(need_http=True, port=args.port)
+        else:
+            settings = load_settings(need_socket=True)
+    except ConfigError as exc:
+        print(f"billing-bot: {exc}", file=err)
+        return 2
+    try:
+        services = build_services(settings, knowledge_dir)
+    except KnowledgeError as exc:
+        errors = [p for p in exc.problems if p.severity == "error"]
+        print(f"billing-bot: refusing to start, the knowledge base has {len(errors)} error(s):", file=err)
+        for problem in errors[:20]:
+            print("  " + problem.format(), file=err)
+        return 2
+    _configure_logging()
+    from bot.slack.app import create_app
+
+    try:
+        app = create_app(settings, services)
+    except Exception as exc:  # auth.test failed: bad token or Slack unreachable
+        print(f"billing-bot: could not start the Slack app ({type(exc).__name__}: {exc})", file=err)
+        return 2
+    if args.command == "serve":
+        return _serve(app, services, settings, host=args.host or "0.0.0.0")
+    return _socket(app, settings)
+
+
+def _serve(app: Any, services: Services, settings: Settings, host: str) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from bot.slack.web import create_wsgi
+
+    wsgi = create_wsgi(app, services)
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{settings.port}")
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("workers", int(os.environ.get("WEB_CONCURRENCY", "1")))
+            self.cfg.set("threads", int(os.environ.get("BILLING_BOT_THREADS", "16")))
+            self.cfg.set("timeout", 30)
+            self.cfg.set("graceful_timeout", 20)
+            self.cfg.set("accesslog", None)
+
+        def load(self) -> Any:
+            return wsgi
+
+    log.info("serving /slack/events and /healthz on %s:%s", host, settings.port)
+    _Server().run()
+    return 0
+
+
+def _socket(app: Any, settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log.info("connecting to Slack in Socket Mode")
+    SocketModeHandler(app, settings.app_token).start()
+    return 0
+
+
+if __name__ == "__main__":
+    from bot.cli import main
+
+    sys.exit(main(["serve"]))
