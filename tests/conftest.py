@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.answerer import Answerer
-from bot.core.knowledge import REPO_KNOWLEDGE, KnowledgeBase, load_knowledge
+from bot.core.knowledge import KnowledgeBase, default_directory, load_knowledge
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DEV_SET = SHARED / "eval" / "dev.yaml"
@@ -75,7 +75,7 @@ entries:
 
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
-    return load_knowledge(REPO_KNOWLEDGE)
+    return load_knowledge(default_directory())
 
 
 @pytest.fixture(scope="session")
@@ -106,5 +106,5 @@ def knowledge_tree(tmp_path: Path) -> Callable[..., Path]:
 def shipped_copy(tmp_path: Path) -> Path:
     """A writable copy of the shipped knowledge, for tests that break it on purpose."""
     target = tmp_path / "knowledge"
-    shutil.copytree(REPO_KNOWLEDGE, target)
+    shutil.copytree(default_directory(), target)
     return target

@@ -20,6 +20,7 @@ from bot.core.text import Analysis, Synonyms, char_ngrams, normalize, word_ngram
 
 OUT_OF_SCOPE_ID = "__out_of_scope__"
 CODE_MISMATCH_FACTOR = 0.45
+CODE_ABSENT_FACTOR = 0.8
 MODIFIER_MISMATCH_FACTOR = 0.7
 STATE_MISMATCH_FACTOR = 0.6
 PAYER_MISMATCH_FACTOR = 0.85
@@ -82,6 +83,7 @@ class Matcher:
             self.classes.append(None)
             docs.append(oos)
         self._entry_codes = [self._entity_sets(e) for e in self.entries]
+        self._known_codes = {c for codes, _, _, _ in self._entry_codes for c in codes}
 
         word_docs = [[Counter(word_ngrams(toks)) for toks in d] for d in docs]
         char_docs = [[Counter(char_ngrams(t for t in toks if t.isalpha())) for toks in d] for d in docs]
@@ -161,6 +163,8 @@ class Matcher:
             f = 1.0
             if q_codes and codes and not (q_codes & codes):
                 f *= CODE_MISMATCH_FACTOR
+            elif q_codes and not codes and q_codes & self._known_codes:
+                f *= CODE_ABSENT_FACTOR
             if q_mods and mods and not (q_mods & mods) and not (q_codes & codes):
                 f *= MODIFIER_MISMATCH_FACTOR
             if q_states and states and not (q_states & states):

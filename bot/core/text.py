@@ -72,6 +72,13 @@ PAYER_WORDS: dict[str, str] = {
     "aetna": "commercial", "cigna": "commercial", "anthem": "commercial", "bcbs": "commercial",
     "blue cross": "commercial", "blue shield": "commercial", "humana": "commercial", "tricare": "tricare",
     "private insurance": "commercial", "optum": "commercial", "kaiser": "commercial",
+    "harvard pilgrim": "commercial", "tufts": "commercial", "molina": "medicaid", "ambetter": "commercial",
+    "highmark": "commercial", "premera": "commercial", "regence": "commercial", "carefirst": "commercial",
+    "horizon": "commercial", "emblem": "commercial", "emblemhealth": "commercial", "oscar": "commercial",
+    "wellcare": "medicare_advantage", "amerigroup": "medicaid", "caresource": "medicaid", "geisinger": "commercial",
+    "priority health": "commercial", "medica": "commercial", "healthpartners": "commercial", "wellmark": "commercial",
+    "excellus": "commercial", "independence blue cross": "commercial", "florida blue": "commercial",
+    "triple-s": "commercial", "ucare": "commercial", "centene": "medicaid", "health net": "commercial",
 }  # fmt: skip
 
 _CODE_RE = re.compile(r"(?<![\w$.,])(\d{4}[0-9TF]|[A-V]\d{4})(?![0-9A-WYZa-wyz]|[.,]\d)", re.IGNORECASE)
@@ -214,6 +221,9 @@ _STATE_NAME_RE = re.compile(
     r"(?<![\w])(" + "|".join(re.escape(n) for n in sorted(STATE_BY_NAME, key=len, reverse=True)) + r")(?![\w])"
 )
 _POSTAL_RE = re.compile(r"(?<![\w])([A-Z]{2})(?![\w])")
+# Lower-case postal codes count only after "in"/"from" and when they are not everyday words or shorthand.
+_LOWER_POSTAL_RE = re.compile(r"\b(?:in|from|for|of)\s+([a-z]{2})\b(?!\s*(?:min|units?)\b)")
+_LOWER_POSTAL_OK = frozenset(STATES) - AMBIGUOUS_POSTAL - {"TX", "WA", "SC", "VA", "UT", "NE", "SD", "CT", "RI", "WI"}
 
 
 def extract_states(original: str, cleaned: str) -> tuple[str, ...]:
@@ -237,6 +247,9 @@ def extract_states(original: str, cleaned: str) -> tuple[str, ...]:
             if code in MODIFIERS and re.search(r"\b(mod|modifier)", before + after):
                 continue
         found.append((m.start() * 10 + 1, code))
+    for m in _LOWER_POSTAL_RE.finditer(original):
+        if m.group(1).upper() in _LOWER_POSTAL_OK:
+            found.append((m.start(1) * 10 + 2, m.group(1).upper()))
     found.sort()
     return tuple(dict.fromkeys(code for _, code in found))
 

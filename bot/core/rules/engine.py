@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from bot.core.models import Alternative, Answer, Source
 from bot.core.rules import abn
 from bot.core.rules.tables import CodeInfo, CodePair, ModifierInfo, RuleTables, StateLaw
-from bot.core.rules.units import UNASSIGNED, compute_units, parse_timed_services
+from bot.core.rules.units import UNASSIGNED, TimedService, compute_units, parse_timed_services
 from bot.core.text import STATES, Analysis
 
 RULE_CONFIDENCE = 0.97
@@ -47,6 +47,11 @@ PAIR_SHORT_RE = re.compile(r"^\W*\S+\s*(?:\+|&|and|with|w/)\s*\S+\W*$", re.I)
 PAIR_OTHER_TOPIC_RE = re.compile(
     r"\b(dx|diagnos\w*|pointer|justify|documentation|deni\w*|appeal|estim|e-stim|needles?)\b", re.I
 )
+CODE_QUESTION_RE = re.compile(
+    r"\b(timed|untimed|per 15|each 15|15[- ]?min\w*|time[- ]?based|per session|what is|what's|whats|describe|"
+    r"stand for|mean)\b",
+    re.I,
+)
 CODE_FOR_RE = re.compile(
     r"\b(?:what|which)\s+(?:cpt\s+|hcpcs\s+)?code\s+(?:is\s+|do\s+\w+\s+use\s+)?(?:for|is)\s+(.+?)\??$", re.I
 )
@@ -62,6 +67,19 @@ class _Parts:
 
 def _unique(sources: Iterable[Source]) -> tuple[Source, ...]:
     return tuple({s.id: s for s in sources}.values())
+
+
+def _units_word(n: int) -> str:
+    return f"{n} unit" if n == 1 else f"{n} units"
+
+
+def _timed_named(services: Iterable[TimedService]) -> list[TimedService]:
+    """One timed service per code, in the order named (unassigned 'timed minutes' excluded)."""
+    out: dict[str, TimedService] = {}
+    for s in services:
+        if s.timed and s.code != UNASSIGNED:
+            out.setdefault(s.code, s)
+    return list(out.values())
 
 
 def _oldest(dates: Iterable[date | None]) -> date | None:
@@ -116,77 +134,96 @@ class RuleEngine:
 
     # --- timed units -------------------------------------------------------------------------------------
     def _units(self, a: Analysis, force: bool = False) -> _Parts | None:
-        if not force and not UNITS_INTENT_RE.search(a.original):
-            return None
-        if "units_medicare" not in self.rules.basis:
+        if "units_medicare" not in self.rules.basis or not (force or UNITS_INTENT_RE.search(a.original)):
             return None
         services = parse_timed_services(a.original, self.rules.codes, self.aliases)
         if not any(s.timed for s in services):
-            return None
+            if not any(s.known and s.minutes for s in services):
+                return None
+            return self._untimed_only(services)
         result = compute_units(services)
-        basis = self.rules.basis.get("units_medicare")
+        basis = self.rules.basis["units_medicare"]
         midpoint_basis = self.rules.basis.get("units_midpoint")
-        non_medicare = [p for p in a.payers if p not in ("medicare",)]
+        non_medicare = [p for p in a.payers if p != "medicare"]
         wants_midpoint = bool(NON_MEDICARE_METHOD_RE.search(a.original)) or bool(non_medicare)
-        lines: list[str] = []
         total = result.total_timed_minutes
-        unit_word = "unit" if result.medicare_units == 1 else "units"
-        head = f"*Medicare (8-minute rule): {result.medicare_units} {unit_word}* for {total} total timed minutes"
+        head = f"*Medicare (8-minute rule): {_units_word(result.medicare_units)}* for {total} total timed minutes"
         if result.medicare_units == 0:
             head += " — under 8 timed minutes, nothing timed is billable"
+        lines: list[str] = []
         if wants_midpoint:
             payer = "this payer" if non_medicare else "a payer that uses it"
+            per_code = ", ".join(
+                f"{self._label(s)} {_units_word(result.midpoint_by_code.get(s.code, 0))}"
+                for s in _timed_named(result.services)
+            )
             mid_total = sum(result.midpoint_by_code.values())
             lines.append(
                 f"*It depends on the payer.* Under the CPT (AMA) midpoint rule, which {payer} may use instead, each "
-                f"timed code is counted on its own: {mid_total} {'unit' if mid_total == 1 else 'units'} "
-                f"({self._code_list(result.midpoint_by_code, result)}). "
-                f"{head}. Check the payer's contract or manual for its rounding rule."
+                f"timed code is counted on its own: {_units_word(mid_total)}"
+                + (f" ({per_code})" if per_code else "")
+                + f". {head}. Check the payer's contract or manual for its rounding rule."
             )
         else:
             lines.append(head + ".")
-        timed_codes = {s.code for s in result.services if s.timed and s.code != UNASSIGNED}
-        if timed_codes:
-            for code in sorted(timed_codes, key=lambda c: -result.medicare_by_code.get(c, 0)):
-                minutes = sum(s.minutes for s in result.services if s.code == code)
-                units = result.medicare_by_code.get(code, 0)
-                lines.append(f"• {self._label(code)}: {minutes} min → {units} {'unit' if units == 1 else 'units'}")
-        for s in result.untimed:
-            if s.known:
-                lines.append(
-                    f"• {self._label(s.code)}: untimed (service-based) — 1 unit per session; its "
-                    f"{s.minutes} min do not count toward timed units"
-                )
-            else:
-                lines.append(
-                    f"• {s.code}: not in our code table, so its {s.minutes} min were left out — check "
-                    "whether it is a timed code"
-                )
+        for s in sorted(_timed_named(result.services), key=lambda s: -result.medicare_by_code.get(s.code, 0)):
+            minutes = sum(x.minutes for x in result.services if x.code == s.code)
+            lines.append(f"• {self._label(s)}: {minutes} min → {_units_word(result.medicare_by_code.get(s.code, 0))}")
+        lines += self._untimed_lines(result.untimed)
         lines.append(
             "Medicare adds the direct one-on-one (constant attendance) minutes of all timed 15-minute codes and "
             "converts the total: 8–22 min = 1 unit, 23–37 = 2, 38–52 = 3, 53–67 = 4, then one more per 15 min. "
             "Full 15-minute blocks go to their own code; leftover minutes combine, and an extra unit goes to the "
-            "code with the most leftover minutes."
+            "code with the most leftover minutes. Untimed (service-based) codes are billed once and their minutes "
+            "never count."
         )
-        sources = list(basis.sources if basis else ())
-        dates = [basis.reviewed if basis else None]
+        sources = list(basis.sources)
+        dates = [basis.reviewed]
         if wants_midpoint and midpoint_basis:
             sources += midpoint_basis.sources
             dates.append(midpoint_basis.reviewed)
-        for s in result.services:
-            info = self.rules.codes.get(s.code)
-            if info:
-                dates.append(info.reviewed)
+        dates += [self.rules.codes[s.code].reviewed for s in result.services if s.code in self.rules.codes]
         return _Parts("\n".join(lines), tuple(sources), _oldest(dates), ("payer",) if wants_midpoint else ())
 
-    def _label(self, code: str) -> str:
-        if code == UNASSIGNED:
-            return "Timed codes"
-        info = self.rules.codes.get(code)
-        return f"{code} ({info.name})" if info else code
+    def _untimed_only(self, services: list[TimedService]) -> _Parts:
+        basis = self.rules.basis["units_medicare"]
+        lines = [
+            "*No timed units here: these codes are untimed (service-based)* — each is billed as 1 unit per "
+            "session regardless of minutes, and the minutes do not count toward the 8-minute rule."
+        ]
+        lines += self._untimed_lines(tuple(s for s in services if not s.timed))
+        infos = [self.rules.codes[s.code] for s in services if s.code in self.rules.codes]
+        return _Parts(
+            "\n".join(lines),
+            (*basis.sources, *(src for i in infos for src in i.sources)),
+            _oldest([basis.reviewed, *(i.reviewed for i in infos)]),
+        )
 
-    def _code_list(self, units: dict[str, int], result: object) -> str:
-        return ", ".join(f"{self._label(c)} {u}" for c, u in units.items())
+    def _untimed_lines(self, services: Iterable[TimedService]) -> list[str]:
+        lines = []
+        for s in services:
+            spent = f"its {s.minutes} min do not" if s.minutes else "its minutes do not"
+            if s.known:
+                lines.append(
+                    f"• {self._label(s)}: untimed (service-based) — 1 unit per session; {spent} count "
+                    "toward timed units"
+                )
+            else:
+                lines.append(
+                    f"• {s.code}: not in our code table, so its minutes were left out — check whether it "
+                    "is a timed code"
+                )
+        return lines
+
+    def _label(self, s: TimedService) -> str:
+        if s.code == UNASSIGNED:
+            return "Timed codes"
+        if s.shared:
+            return s.label
+        info = self.rules.codes.get(s.code)
+        if s.label.upper() == s.code:
+            return f"{s.code} ({info.name})" if info else s.code
+        return f"{s.label} ({s.code})"
 
     # --- state dry-needling law ----------------------------------------------------------------------------
     def _state(self, a: Analysis) -> _Parts | None:
@@ -296,20 +333,24 @@ class RuleEngine:
         m = LOOKUP_CODE_RE.match(a.original)
         if m:
             return self._lookup_code(m.group(1), a)
+        codes = [c for c in a.codes if len(c) == 5]
+        if len(codes) == 1 and len(a.tokens) <= 9 and CODE_QUESTION_RE.search(a.original) and not a.payers:
+            return self._lookup_code(codes[0], a)
         m = CODE_FOR_RE.search(a.original.strip())
         if m and not a.codes:
             target = m.group(1).lower().strip(" ?.")
-            code = self.aliases.get(target)
-            if code is None:
+            group = self.aliases.get(target)
+            if group is None:
                 best = process.extractOne(target, list(self.aliases), scorer=fuzz.token_set_ratio, score_cutoff=90)
-                code = self.aliases[best[0]] if best else None
-            if code:
-                return self._lookup_code(code, a)
+                group = self.aliases[best[0]] if best else None
+            if group and len(group) == 1:
+                return self._lookup_code(group[0], a)
         return None
 
     def _lookup_code(self, args: str, a: Analysis) -> _Parts | None:
         key = args.strip().upper()
-        info = self.rules.codes.get(key) or self.rules.codes.get(self.aliases.get(args.strip().lower(), ""))
+        group = self.aliases.get(args.strip().lower(), ())
+        info = self.rules.codes.get(key) or (self.rules.codes.get(group[0]) if len(group) == 1 else None)
         if info is None:
             return None
         return _code_parts(info)

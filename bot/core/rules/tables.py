@@ -87,15 +87,22 @@ class RuleTables:
     states: Mapping[str, StateLaw] = field(default_factory=dict)
     states_note: str = ""
 
-    def code_by_alias(self) -> dict[str, str]:
-        """Words staff use for a code; two-letter and shared aliases are dropped as too ambiguous."""
+    def code_by_alias(self) -> dict[str, tuple[str, ...]]:
+        """Words staff use for codes ('ther ex' -> 97110; 'ot eval' -> the OT evaluation codes).
+
+        Two-letter and everyday-word aliases are dropped as too ambiguous, and so is an alias shared by codes
+        that differ in being timed.
+        """
         owners: dict[str, set[str]] = {}
         for info in self.codes.values():
             for alias in info.aliases:
                 owners.setdefault(alias.lower(), set()).add(info.code)
-        return {
-            a: next(iter(c)) for a, c in owners.items() if len(c) == 1 and len(a) > 2 and a not in AMBIGUOUS_ALIASES
-        }
+        table: dict[str, tuple[str, ...]] = {}
+        for alias, codes in owners.items():
+            if len(alias) <= 2 or alias in AMBIGUOUS_ALIASES or len({self.codes[c].timed for c in codes}) > 1:
+                continue
+            table[alias] = tuple(sorted(codes))
+        return table
 
 
 class _Row:

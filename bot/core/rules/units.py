@@ -43,10 +43,11 @@ def allocate_medicare(minutes_by_code: Mapping[str, int]) -> dict[str, int]:
 class TimedService:
     code: str  # a CPT/HCPCS code, or UNASSIGNED for minutes given without a code
     minutes: int
-    label: str
+    label: str  # what the question called it: the code, or the words staff used ("ther ex", "ot eval")
     timed: bool
     known: bool = True
     total: bool = False  # minutes stated as a total ("= 70 timed min", "52 min total")
+    shared: bool = False  # the words name a family of codes (several OT evaluation codes), not one code
 
 
 _SEPARATORS = re.compile(r"(\+|,|;|&|=|\bplus\b|\band\b|\bthen\b|\bw/|\bwith\b|\bfollowed by\b|\balso\b)")
@@ -57,57 +58,109 @@ _NUMBER_MIN = re.compile(
 )
 _RULE_NAME = re.compile(rf"\b8\s*-?\s*{_MIN_WORD}\w*\s*(?:rule|total\b(?!\s*timed))", re.IGNORECASE)
 _CODE_MIN = re.compile(r"\b(\d{4}[0-9TF]|[A-V]\d{4})\s*(?:[:=x×]|for)\s*(\d{1,3})\b(?!\s*units?)", re.IGNORECASE)
-_BARE_NUMBER = re.compile(r"(?<![\w.$:/-])(\d{1,3})(?![\w.%$/:]|\s*(?:units?|x\b|visits?|days?|%))", re.IGNORECASE)
 _CODE_IN_TEXT = re.compile(r"\b(\d{4}[0-9TF]|[A-V]\d{4})\b", re.IGNORECASE)
+_NUMBER_AFTER = re.compile(r"^\s*(?:for|x|:|-|=|@)?\s*(\d{1,3})\b(?!\s*(?:units?|x\b|%|visits?|days?|muscles?|areas?))")
+_NUMBER_BEFORE = re.compile(r"(?<![\w.$/])(\d{1,3})\s*(?:of\s+)?$")
+_UNITS_AFTER = re.compile(r"^\s*(?:units?|untis)\b")
+_UNITS_WORDS = re.compile(r"\b(units?|untis|how many|bill\w*)\b")
 
 
-def parse_timed_services(text: str, codes: Mapping[str, CodeInfo], aliases: Mapping[str, str]) -> list[TimedService]:
-    """Find 'minutes per code' in free text: '33 min 97110 + 7 min 97140', 'ther ex 40 + neuro re-ed 30'."""
+@dataclass(frozen=True)
+class _Mention:
+    start: int
+    end: int
+    codes: tuple[str, ...]
+    label: str
+
+
+def _mentions(segment: str, alias_re: re.Pattern[str] | None, aliases: Mapping[str, tuple[str, ...]]) -> list[_Mention]:
+    found = [
+        _Mention(m.start(), m.end(), (m.group(1).upper(),), m.group(1).upper()) for m in _CODE_IN_TEXT.finditer(segment)
+    ]
+    if alias_re is not None:
+        for m in alias_re.finditer(segment):
+            if not any(f.start < m.end() and m.start() < f.end for f in found):
+                found.append(_Mention(m.start(), m.end(), aliases[m.group(1)], m.group(1)))
+    return sorted(found, key=lambda f: f.start)
+
+
+def parse_timed_services(
+    text: str, codes: Mapping[str, CodeInfo], aliases: Mapping[str, tuple[str, ...]]
+) -> list[TimedService]:
+    """Find 'minutes per code' in free text: '33 min 97110 + 7 min 97140', 'ther ex 40 + neuro re-ed 30'.
+
+    Codes named without minutes are kept when they are untimed, so the answer can say they do not count.
+    """
     cleaned = _RULE_NAME.sub(" ", text.lower())
     services: list[TimedService] = []
-    mentions_minutes = bool(re.search(rf"\d\s*{_MIN_WORD}|\bminutes?\b|\bmins?\b", cleaned))
+    bare_numbers_ok = bool(re.search(rf"\d\s*{_MIN_WORD}|\bminutes?\b|\bmins?\b", cleaned)) or bool(
+        _UNITS_WORDS.search(cleaned)
+    )
     alias_re = _alias_pattern(aliases)
     parts = _SEPARATORS.split(cleaned)
     for index in range(0, len(parts), 2):
         segment = parts[index]
         restates_total = (index > 0 and parts[index - 1] == "=") or bool(re.search(r"\btotal\b", segment))
-        found_codes = [c.upper() for c in _CODE_IN_TEXT.findall(segment)]
-        if alias_re is not None:
-            found_codes += [aliases[m.group(1)] for m in alias_re.finditer(segment)]
-        found_codes = list(dict.fromkeys(found_codes))
+        mentions = _mentions(segment, alias_re, aliases)
         pairs = [(m.group(1).upper(), int(m.group(2))) for m in _CODE_MIN.finditer(segment)]
         if pairs:
-            services.extend(_service(code, minutes, codes) for code, minutes in pairs)
+            services.extend(_service((code,), code, minutes, codes) for code, minutes in pairs)
             continue
         minute_values = [int(m.group(1)) for m in _NUMBER_MIN.finditer(segment)]
-        if not minute_values and found_codes and mentions_minutes:
-            stripped = _CODE_IN_TEXT.sub(" ", segment)
-            minute_values = [int(n) for n in _BARE_NUMBER.findall(stripped) if 0 < int(n) <= 240]
+        if not minute_values and mentions and bare_numbers_ok:
+            for mention in mentions:
+                after = _NUMBER_AFTER.match(segment[mention.end :])
+                before = _NUMBER_BEFORE.search(segment[: mention.start])
+                if after and 0 < int(after.group(1)) <= 240:
+                    minute_values.append(int(after.group(1)))
+                elif before and 0 < int(before.group(1)) <= 240 and not _UNITS_AFTER.match(segment[mention.end :]):
+                    minute_values.append(int(before.group(1)))
         if not minute_values:
+            services.extend(_service(m.codes, m.label, 0, codes) for m in mentions if _is_untimed(m.codes, codes))
             continue
-        if len(found_codes) == 1:
-            services.append(_service(found_codes[0], sum(minute_values), codes))
-        elif not found_codes:
+        if len(mentions) == 1:
+            services.append(_service(mentions[0].codes, mentions[0].label, sum(minute_values), codes))
+        elif not mentions:
             services.extend(
                 TimedService(UNASSIGNED, m, "timed minutes", True, total=restates_total) for m in minute_values
             )
-        elif len(found_codes) == len(minute_values):
-            services.extend(_service(c, m, codes) for c, m in zip(found_codes, minute_values, strict=True))
-    return _drop_restated_total(services)
+        elif len(mentions) == len(minute_values):
+            services.extend(_service(m.codes, m.label, v, codes) for m, v in zip(mentions, minute_values, strict=True))
+    return _drop_restated_total(_merge_repeats(services))
 
 
-def _alias_pattern(aliases: Mapping[str, str]) -> re.Pattern[str] | None:
+def _is_untimed(group: tuple[str, ...], codes: Mapping[str, CodeInfo]) -> bool:
+    return all(c in codes and not codes[c].timed for c in group)
+
+
+def _merge_repeats(services: list[TimedService]) -> list[TimedService]:
+    """An untimed code named twice (once with minutes) is one service."""
+    seen: dict[str, TimedService] = {}
+    out: list[TimedService] = []
+    for s in services:
+        if not s.timed and s.code in seen:
+            if s.minutes and not seen[s.code].minutes:
+                out[out.index(seen[s.code])] = s
+                seen[s.code] = s
+            continue
+        seen.setdefault(s.code, s)
+        out.append(s)
+    return out
+
+
+def _alias_pattern(aliases: Mapping[str, tuple[str, ...]]) -> re.Pattern[str] | None:
     if not aliases:
         return None
     ordered = sorted(aliases, key=len, reverse=True)
     return re.compile(r"(?<![\w])(" + "|".join(re.escape(a) for a in ordered) + r")(?![\w])")
 
 
-def _service(code: str, minutes: int, codes: Mapping[str, CodeInfo]) -> TimedService:
+def _service(group: tuple[str, ...], label: str, minutes: int, codes: Mapping[str, CodeInfo]) -> TimedService:
+    code = group[0]
     info = codes.get(code)
     if info is None:
-        return TimedService(code, minutes, code, False, known=False)
-    return TimedService(code, minutes, info.name, info.timed)
+        return TimedService(code, minutes, label, False, known=False)
+    return TimedService(code, minutes, label, info.timed, shared=len(group) > 1)
 
 
 def _drop_restated_total(services: list[TimedService]) -> list[TimedService]:

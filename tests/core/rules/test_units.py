@@ -69,7 +69,13 @@ def test_leftover_unit_goes_to_code_with_more_minutes():
 
 
 CODES_STUB: dict = {}
-ALIASES = {"ther ex": "97110", "neuro re-ed": "97112", "manual": "97140", "ultrasound": "97035", "gait": "97116"}
+ALIASES = {
+    "ther ex": ("97110",),
+    "neuro re-ed": ("97112",),
+    "manual": ("97140",),
+    "ultrasound": ("97035",),
+    "gait": ("97116",),
+}
 
 
 def test_parse_minutes_per_code_in_free_text():
