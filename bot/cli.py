@@ -71,6 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _knowledge_arg(p)
 
+    p = sub.add_parser("report", help="questions, outcomes, unanswered clusters, 👎, never-hit and stale entries")
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--html", metavar="FILE", type=Path, default=None, help="also write a self-contained HTML page")
+    _knowledge_arg(p)
+
+    p = sub.add_parser("suggest-phrasings", help="did-you-mean choices and unanswered clusters as YAML snippets")
+    p.add_argument("--days", type=int, default=90)
+    _knowledge_arg(p)
+
+    p = sub.add_parser("purge", help="delete logged rows older than BILLING_BOT_RETENTION_DAYS (default 365)")
+
     p = sub.add_parser("serve", help="run the Slack app over HTTP (production server)")
     p.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
     p.add_argument("--host", default=None, help="default: 0.0.0.0")
@@ -227,6 +238,43 @@ def cmd_lookup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0 if answer.status == "answered" else 1
 
 
+def cmd_store(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import reports
+    from bot.store import open_store
+
+    try:
+        store = open_store()
+    except ValueError as exc:
+        print(f"billing-bot: {exc}", file=err)
+        return 2
+    if store is None or not store.healthy:
+        print("billing-bot: the question log database is unavailable (check DATABASE_URL)", file=err)
+        return 2
+    try:
+        if args.command == "purge":
+            print(f"purged {store.purge()} rows older than {store.retention_days} days", file=out)
+            return 0
+        kb = _load(args, err)
+        if kb is None:
+            return 2
+        report = reports.build_report(store, kb, days=args.days)
+        if args.command == "suggest-phrasings":
+            print(reports.phrasing_suggestions(report, kb), file=out)
+            return 0
+        print(reports.render_text(report), file=out)
+        if args.html:
+            args.html.write_text(reports.render_html(report), encoding="utf-8")
+            print(f"wrote {args.html}", file=out)
+        return 0
+    except SQLAlchemyError as exc:
+        print(f"billing-bot: the question log database failed ({type(exc).__name__})", file=err)
+        return 2
+    finally:
+        store.close()
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -249,6 +297,8 @@ def main(
             return cmd_eval(args, out, err)
         if args.command == "lookup":
             return cmd_lookup(args, out, err)
+        if args.command in ("report", "suggest-phrasings", "purge"):
+            return cmd_store(args, out, err)
         from bot.server import run_command
 
         return run_command(args, out, err)

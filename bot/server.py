@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import sys
+import threading
+import time
 from typing import Any, TextIO
 
 from bot.config import ConfigError, Settings, load_settings
@@ -16,9 +19,42 @@ from bot.slack.handlers import AnswererHolder, Services
 log = logging.getLogger("billing_bot")
 
 
-def build_services(settings: Settings, knowledge_dir: str | None) -> Services:
-    kb = load_knowledge(knowledge_dir or settings.knowledge_dir)
-    return Services(answerers=AnswererHolder(Answerer(kb)), contact=settings.contact)
+def build_services(settings: Settings, knowledge_dir: str | None, store: Any = None) -> Services:
+    directory = knowledge_dir or settings.knowledge_dir
+    kb = load_knowledge(directory)
+    services = Services(
+        answerers=AnswererHolder(Answerer(kb)),
+        contact=settings.contact,
+        admins=settings.admins,
+        knowledge_dir=directory,
+        store=store,
+    )
+    if store is not None:
+        services.dedupe = store
+    return services
+
+
+def _start_store() -> Any:
+    """The question log; purged of rows past retention at start and daily. None when it cannot be opened."""
+    from bot.store import open_store
+
+    store = open_store()
+    if store is None:
+        return None
+
+    def purge_daily() -> None:
+        while True:
+            try:
+                removed = store.purge()
+                if removed:
+                    log.info("retention: purged %d old rows", removed)
+            except Exception as exc:
+                log.warning("retention purge failed: %s", type(exc).__name__)
+            time.sleep(24 * 3600)
+
+    threading.Thread(target=purge_daily, name="retention", daemon=True).start()
+    atexit.register(store.close)
+    return store
 
 
 def _configure_logging() -> None:
@@ -38,15 +74,20 @@ def run_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ConfigError as exc:
         print(f"billing-bot: {exc}", file=err)
         return 2
+    _configure_logging()
     try:
-        services = build_services(settings, knowledge_dir)
+        store = _start_store()
+    except ValueError as exc:
+        print(f"billing-bot: {exc}", file=err)
+        return 2
+    try:
+        services = build_services(settings, knowledge_dir, store)
     except KnowledgeError as exc:
         errors = [p for p in exc.problems if p.severity == "error"]
         print(f"billing-bot: refusing to start, the knowledge base has {len(errors)} error(s):", file=err)
         for problem in errors[:20]:
             print("  " + problem.format(), file=err)
         return 2
-    _configure_logging()
     from bot.slack.app import create_app
 
     try:

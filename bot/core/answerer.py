@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.core.knowledge import KnowledgeBase
@@ -52,7 +53,10 @@ class Answerer:
         entities = bool(analysis.codes or analysis.modifiers)
         if not entities and not words & scope.domain_terms:
             return False
-        return not (words & scope.advice_terms and not entities and not words & scope.billing_terms)
+        advice = bool(words & scope.advice_terms) or any(
+            re.search(p, analysis.original, re.I) for p in scope.advice_patterns
+        )
+        return not (advice and not entities and not words & scope.billing_terms)
 
     def lookup(self, kind: str, args: str) -> Answer:
         return self.rules.lookup(kind.lower(), args, analyze(args, self.kb.synonyms))

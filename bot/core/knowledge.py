@@ -224,12 +224,19 @@ def _parse_out_of_scope(data: Any, display: str, problems: list[Problem]) -> Sco
         problems.append(Problem("error", display, 1, None, "expected a mapping with 'examples' and the term lists"))
         return Scope()
     lists: dict[str, tuple[str, ...]] = {}
-    for key in ("examples", "domain_terms", "advice_terms", "billing_action_terms"):
+    for key in ("examples", "domain_terms", "advice_terms", "billing_action_terms", "advice_patterns"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(e, (str, int)) for e in value):
             problems.append(Problem("error", display, line_of(data, 1), None, f"expected '{key}:' as a list of text"))
             value = []
         lists[key] = tuple(str(e).strip() for e in value if str(e).strip())
+    patterns = []
+    for pattern in lists["advice_patterns"]:
+        try:
+            re.compile(pattern)
+            patterns.append(pattern)
+        except re.error as exc:
+            problems.append(Problem("error", display, line_of(data, 1), None, f"bad advice pattern {pattern!r}: {exc}"))
 
     def stems(words: tuple[str, ...]) -> frozenset[str]:
         return frozenset(stem(w.lower()) for w in words)
@@ -239,6 +246,7 @@ def _parse_out_of_scope(data: Any, display: str, problems: list[Problem]) -> Sco
         stems(lists["domain_terms"]),
         stems(lists["advice_terms"]),
         stems(lists["billing_action_terms"]),
+        tuple(patterns),
     )
 
 

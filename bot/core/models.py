@@ -56,6 +56,7 @@ class Scope:
     domain_terms: frozenset[str] = frozenset()
     advice_terms: frozenset[str] = frozenset()
     billing_terms: frozenset[str] = frozenset()
+    advice_patterns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

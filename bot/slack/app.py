@@ -50,9 +50,16 @@ def build_client(settings: Settings) -> WebClient:
     return client
 
 
-def _post(client: WebClient, channel: str, message: Message, thread_ts: str | None = None) -> None:
+def _post(
+    client: WebClient, channel: str, message: Message, thread_ts: str | None = None, ephemeral_user: str | None = None
+) -> None:
     try:
-        client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts)
+        if ephemeral_user:
+            client.chat_postEphemeral(
+                channel=channel, user=ephemeral_user, text=message.text, blocks=message.blocks, thread_ts=thread_ts
+            )
+        else:
+            client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts)
     except SlackApiError as exc:
         log.error("chat.postMessage failed in %s: %s", channel, exc.response.get("error"))
     except Exception as exc:  # network down, timeouts: log and keep serving
@@ -90,7 +97,7 @@ def create_app(
     def on_mention(event: dict[str, Any], client: WebClient) -> None:
         reply = handlers.handle_mention(event, services)
         if reply is not None:
-            _post(client, str(event.get("channel")), reply.message, reply.thread_ts)
+            _post(client, str(event.get("channel")), reply.message, reply.thread_ts, reply.ephemeral_user)
 
     @app.event("message")
     def on_message(event: dict[str, Any], client: WebClient) -> None:
@@ -99,7 +106,12 @@ def create_app(
             _post(client, str(event.get("channel")), reply.message, reply.thread_ts)
 
     @app.command("/billing")
-    def on_command(ack: Ack, command: dict[str, Any]) -> None:
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        if handlers.is_slow_admin_command(command, services):
+            ack(text="Working on it…", response_type="ephemeral")  # reload/report can take longer than 3 s
+            message = handlers.handle_command(command, services)
+            _respond(respond, message, response_type="ephemeral")
+            return
         message = handlers.handle_command(command, services)
         ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
@@ -119,11 +131,26 @@ def create_app(
             _respond(respond, message, response_type="in_channel", delete_original=True)
 
     @app.action(re.compile(f"^({ACTION_FEEDBACK_UP}|{ACTION_FEEDBACK_DOWN})$"))
-    def on_feedback(ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond) -> None:
+    def on_feedback(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         user = str((body.get("user") or {}).get("id", ""))
         message = handlers.handle_feedback(action, user, services)
+        if action.get("action_id") == ACTION_FEEDBACK_DOWN and body.get("trigger_id"):
+            try:
+                client.views_open(trigger_id=str(body["trigger_id"]), view=handlers.feedback_modal(action))
+            except Exception as exc:
+                log.error("views.open failed: %s", type(exc).__name__)
+                if services.store is not None:
+                    data = handlers._value(action)
+                    services.store.record_feedback(str(data.get("e", "")) or None, str(data.get("s", "")), "down")
         _respond(respond, message, response_type="ephemeral", replace_original=False)
+
+    @app.view(handlers.FEEDBACK_VIEW)
+    def on_feedback_reason(ack: Ack, view: dict[str, Any]) -> None:
+        ack()
+        handlers.handle_feedback_reason(view, services)
 
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: WebClient) -> None:

@@ -6,14 +6,17 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.answerer import Answerer
+from bot.core.knowledge import KnowledgeError, load_knowledge
 from bot.core.models import Answer
-from bot.slack.render import Message, render_answer, render_help, render_home
+from bot.privacy import REMINDER, contains_phi
+from bot.slack.render import Message, escape, render_answer, render_help, render_home
 
 log = logging.getLogger("billing_bot.slack")
 
@@ -65,23 +68,43 @@ def _log_feedback(record: dict[str, Any]) -> None:
 
 @dataclass
 class Services:
-    """What the listeners need: the answerer, settings-derived text, and hooks for the store."""
+    """What the listeners need: the answerer, settings-derived text, the store (optional) and admin ids."""
 
     answerers: AnswererHolder
     contact: str = "your billing lead"
-    dedupe: EventDeduper = field(default_factory=EventDeduper)
+    dedupe: Any = field(default_factory=EventDeduper)
+    store: Any = None
+    admins: frozenset[str] = frozenset()
+    knowledge_dir: str | None = None
     on_feedback: FeedbackHook = _log_feedback
-    on_answer: Callable[[str, Answer, str], None] = lambda question, answer, channel_type: None
 
     @property
     def answerer(self) -> Answerer:
         return self.answerers.current
+
+    def record(self, question: str, answer: Answer, channel_type: str, latency_ms: float) -> None:
+        if self.store is None:
+            return
+        from bot.store import QuestionRecord
+
+        self.store.record_question(
+            QuestionRecord(
+                question,
+                channel_type,
+                answer.status,
+                answer.entry_id,
+                answer.confidence,
+                latency_ms,
+                self.answerer.kb.version,
+            )
+        )
 
 
 @dataclass(frozen=True)
 class Reply:
     message: Message
     thread_ts: str | None = None
+    ephemeral_user: str | None = None  # post only to this user (patient details in a shared channel)
 
 
 _MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -105,15 +128,22 @@ def answer_question(services: Services, question: str, channel_type: str, *, sha
     words = question.split(None, 1)
     if question.strip().lower() in HELP_WORDS:
         return help_message(services)
+    started = time.perf_counter()
     if words and words[0].lower() in LOOKUP_WORDS and len(words) == 2:
         answer = services.answerer.lookup(words[0], words[1])
     else:
         answer = services.answerer.ask(question)
+    latency_ms = (time.perf_counter() - started) * 1000
     try:
-        services.on_answer(question, answer, channel_type)
-    except Exception:  # the log must never stop an answer
-        log.warning("could not record the question", exc_info=True)
+        services.record(question, answer, channel_type, latency_ms)
+    except Exception as exc:  # the log must never stop an answer
+        log.warning("could not record the question: %s", type(exc).__name__)
     return render_answer(answer, contact=services.contact, share=share)
+
+
+def with_reminder(message: Message) -> Message:
+    note = {"type": "context", "elements": [{"type": "mrkdwn", "text": "🔒 " + REMINDER}]}
+    return Message(text=REMINDER + "\n" + message.text, blocks=[note, *message.blocks][:50])
 
 
 def handle_mention(event: dict[str, Any], services: Services) -> Reply | None:
@@ -124,7 +154,10 @@ def handle_mention(event: dict[str, Any], services: Services) -> Reply | None:
         return None
     question = question_text(event.get("text"))
     thread = event.get("thread_ts") or event.get("ts")
-    return Reply(answer_question(services, question, "channel"), thread_ts=thread)
+    message = answer_question(services, question, "channel")
+    if contains_phi(question):
+        return Reply(with_reminder(message), thread_ts=thread, ephemeral_user=str(event.get("user") or "") or None)
+    return Reply(message, thread_ts=thread)
 
 
 def handle_direct_message(event: dict[str, Any], services: Services) -> Reply | None:
@@ -135,10 +168,69 @@ def handle_direct_message(event: dict[str, Any], services: Services) -> Reply | 
     return Reply(answer_question(services, question_text(event.get("text")), "im"), thread_ts=event.get("thread_ts"))
 
 
+ADMIN_WORDS = {"report", "reload"}
+
+
+def is_slow_admin_command(command: dict[str, Any], services: Services) -> bool:
+    words = (command.get("text") or "").split()
+    return len(words) == 1 and words[0].lower() in ADMIN_WORDS and str(command.get("user_id")) in services.admins
+
+
 def handle_command(command: dict[str, Any], services: Services) -> Message:
-    """`/billing QUESTION` (ephemeral, with Share), `/billing help`, and the table lookups."""
+    """`/billing QUESTION` (ephemeral, with Share), `/billing help`, lookups, and admin `report` / `reload`."""
     text = (command.get("text") or "").strip()
-    return answer_question(services, text, "command", share=True)
+    first = text.split(None, 1)[0].lower() if text else ""
+    if first in ADMIN_WORDS and len(text.split()) == 1:
+        user = str(command.get("user_id") or "")
+        if user not in services.admins:
+            note = f"Sorry, `/billing {first}` is for the bot's admins. Ask {escape(services.contact)} if you need it."
+            return Message(text=note, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": note}}])
+        return admin_report(services) if first == "report" else admin_reload(services)
+    message = answer_question(services, text, "command", share=True)
+    if contains_phi(text):
+        return with_reminder(message)
+    return message
+
+
+def _section(text: str) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+
+
+def admin_report(services: Services) -> Message:
+    if services.store is None:
+        text = "No question log is configured, so there is nothing to report."
+        return Message(text=text, blocks=_section(text))
+    from bot.reports import build_report, summary_lines
+
+    try:
+        lines = summary_lines(build_report(services.store, services.answerer.kb, days=30))
+    except Exception as exc:
+        log.warning("report failed: %s", type(exc).__name__)
+        text = "The question log is unavailable right now; try again later."
+        return Message(text=text, blocks=_section(text))
+    text = "\n".join(escape(line) for line in lines)
+    return Message(text=text, blocks=_section(text))
+
+
+def admin_reload(services: Services) -> Message:
+    """Validate the knowledge on disk and swap it in whole; on any error keep serving the old one."""
+    old = services.answerer.kb
+    try:
+        kb = load_knowledge(services.knowledge_dir or old.directory)
+    except KnowledgeError as exc:
+        errors = [p.format() for p in exc.problems if p.severity == "error"]
+        shown = "\n".join(f"• {escape(e)}" for e in errors[:15])
+        more = f"\n…and {len(errors) - 15} more" if len(errors) > 15 else ""
+        text = (
+            f"*Reload refused: {len(errors)} error(s).* Still serving the previous knowledge "
+            f"(version {old.version}).\n{shown}{more}"
+        )
+        log.warning("knowledge reload refused: %d errors", len(errors))
+        return Message(text=text, blocks=_section(text))
+    services.answerers.swap(Answerer(kb))
+    log.info("knowledge reloaded: version %s -> %s", old.version, kb.version)
+    text = f"*Reloaded.* {len(kb.entries)} entries, version {kb.version} (was {old.version})."
+    return Message(text=text, blocks=_section(text))
 
 
 def _value(action: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +253,11 @@ def handle_choice(action: dict[str, Any], services: Services) -> Message | None:
         answer = services.answerer.answer_entry(entry_id, question or None)
     if answer is None:
         return None
+    if services.store is not None and question and not entry_id.startswith("lookup:"):
+        try:
+            services.store.record_choice(question, entry_id)
+        except Exception as exc:
+            log.warning("could not record the choice: %s", type(exc).__name__)
     return render_answer(answer, contact=services.contact)
 
 
@@ -201,9 +298,65 @@ def handle_feedback(action: dict[str, Any], user_id: str, services: Services) ->
     return Message(text=text, blocks=[{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}])
 
 
+FEEDBACK_REASONS = (("wrong", "Wrong"), ("outdated", "Outdated"), ("unclear", "Unclear"), ("other", "Other"))
+FEEDBACK_VIEW = "feedback_reason"
+
+
+def feedback_modal(action: dict[str, Any]) -> dict[str, Any]:
+    """The small 'what was wrong?' modal opened after 👎."""
+    data = _value(action)
+    meta = json.dumps({"e": str(data.get("e", ""))[:200], "s": str(data.get("s", ""))[:20]})
+    return {
+        "type": "modal",
+        "callback_id": FEEDBACK_VIEW,
+        "private_metadata": meta,
+        "title": {"type": "plain_text", "text": "What was wrong?"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Skip"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "The answer was"},
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": "reason",
+                    "options": [{"text": {"type": "plain_text", "text": t}, "value": v} for v, t in FEEDBACK_REASONS],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "comment",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Anything else? (no patient details, please)"},
+                "element": {"type": "plain_text_input", "action_id": "comment", "multiline": True, "max_length": 1000},
+            },
+        ],
+    }
+
+
+def handle_feedback_reason(view: dict[str, Any], services: Services) -> None:
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = {}
+    values = (view.get("state") or {}).get("values") or {}
+    reason = (((values.get("reason") or {}).get("reason") or {}).get("selected_option") or {}).get("value")
+    comment = ((values.get("comment") or {}).get("comment") or {}).get("value")
+    if reason not in {v for v, _ in FEEDBACK_REASONS}:
+        reason = "other"
+    if services.store is not None:
+        services.store.record_feedback(
+            str(meta.get("e", ""))[:200] or None, str(meta.get("s", ""))[:20], "down", reason, comment
+        )
+
+
 def home_view(services: Services, admin: bool = False) -> dict[str, Any]:
     kb = services.answerer.kb
     counts: dict[str, int] = {}
     for e in kb.entries:
         counts[e.topic] = counts.get(e.topic, 0) + 1
-    return render_home(dict(kb.topics), counts, len(kb.entries), kb.last_reviewed)
+    admin_lines: list[str] = []
+    if admin:
+        admin_lines = admin_report(services).text.split("\n") + ["`/billing report` · `/billing reload`"]
+    return render_home(dict(kb.topics), counts, len(kb.entries), kb.last_reviewed, admin_lines)

@@ -77,7 +77,7 @@ class SlackServer:
             return HttpResult(exc.code, exc.read().decode(), time.monotonic() - start)
 
 
-def start_server(fake: FakeSlack, extra_env: dict[str, str] | None = None) -> SlackServer:
+def start_server(fake: FakeSlack, extra_env: dict[str, str] | None = None, db_path: str | None = None) -> SlackServer:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BILLING_BOT_", "DATABASE_URL"))}
     env.update(
@@ -88,8 +88,12 @@ def start_server(fake: FakeSlack, extra_env: dict[str, str] | None = None) -> Sl
             "PORT": str(port),
             "LOG_LEVEL": "WARNING",
             "BILLING_BOT_CONTACT": "Dana in billing (ext. 204)",
+            "BILLING_BOT_DATABASE_URL": db_path or f"/tmp/billing-bot-test-{port}.sqlite3",
+            "BILLING_BOT_ADMINS": "U0ADMIN01",
         }
     )
+    if os.environ.get("BILLING_BOT_KNOWLEDGE"):
+        env["BILLING_BOT_KNOWLEDGE"] = os.environ["BILLING_BOT_KNOWLEDGE"]
     env.update(extra_env or {})
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
@@ -98,7 +102,7 @@ def start_server(fake: FakeSlack, extra_env: dict[str, str] | None = None) -> Sl
         stderr=subprocess.STDOUT,
     )
     server = SlackServer(f"http://127.0.0.1:{port}", proc)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited: " + proc.stdout.read().decode() if proc.stdout else "")
@@ -109,7 +113,7 @@ def start_server(fake: FakeSlack, extra_env: dict[str, str] | None = None) -> Sl
             pass
         time.sleep(0.1)
     proc.kill()
-    raise RuntimeError("server did not become healthy in 30 s")
+    raise RuntimeError("server did not become healthy in 60 s")
 
 
 def stop_server(server: SlackServer) -> str:

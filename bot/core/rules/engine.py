@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from bot.core.models import Alternative, Answer, Source
 from bot.core.rules import abn
 from bot.core.rules.tables import CodeInfo, CodePair, ModifierInfo, RuleTables, StateLaw
-from bot.core.rules.units import UNASSIGNED, TimedService, compute_units, parse_timed_services
+from bot.core.rules.units import UNASSIGNED, UNTIMED_WORDS, TimedService, compute_units, parse_timed_services
 from bot.core.text import STATES, Analysis
 
 RULE_CONFIDENCE = 0.97
@@ -218,6 +218,8 @@ class RuleEngine:
     def _label(self, s: TimedService) -> str:
         if s.code == UNASSIGNED:
             return "Timed codes"
+        if s.code == UNTIMED_WORDS:
+            return s.label
         if s.shared:
             return s.label
         info = self.rules.codes.get(s.code)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.core.rules.tables import CodeInfo
 
 UNASSIGNED = "timed"
+UNTIMED_WORDS = "untimed"  # an evaluation or group named in words, without its code
 
 
 def medicare_total_units(total_minutes: int) -> int:
@@ -62,6 +63,7 @@ _CODE_IN_TEXT = re.compile(r"\b(\d{4}[0-9TF]|[A-V]\d{4})\b", re.IGNORECASE)
 _NUMBER_AFTER = re.compile(r"^\s*(?:for|x|:|-|=|@)?\s*(\d{1,3})\b(?!\s*(?:units?|x\b|%|visits?|days?|muscles?|areas?))")
 _NUMBER_BEFORE = re.compile(r"(?<![\w.$/])(\d{1,3})\s*(?:of\s+)?$")
 _UNITS_AFTER = re.compile(r"^\s*(?:units?|untis)\b")
+_UNTIMED_HINT = re.compile(r"\b(evals?|evaluations?|re-?evals?|reevaluations?|group|class|consult\w*)\b")
 _UNITS_WORDS = re.compile(r"\b(units?|untis|how many|bill\w*)\b")
 
 
@@ -121,6 +123,11 @@ def parse_timed_services(
         if len(mentions) == 1:
             services.append(_service(mentions[0].codes, mentions[0].label, sum(minute_values), codes))
         elif not mentions:
+            hint = _UNTIMED_HINT.search(segment)
+            if hint and not re.search(r"\btimed\b", segment):
+                # "20 min eval", "45 min group class": an untimed service named in words; its minutes never count
+                services.append(TimedService(UNTIMED_WORDS, sum(minute_values), hint.group(1), False))
+                continue
             services.extend(
                 TimedService(UNASSIGNED, m, "timed minutes", True, total=restates_total) for m in minute_values
             )
