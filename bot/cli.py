@@ -96,14 +96,28 @@ def _knowledge_dir(args: argparse.Namespace) -> str | None:
     return args.knowledge or os.environ.get("BILLING_BOT_KNOWLEDGE")
 
 
+def _problems(exc: KnowledgeError, err: TextIO) -> None:
+    errors = [p for p in exc.problems if p.severity == "error"]
+    print(f"billing-bot: the knowledge base has {len(errors)} error(s); run `billing-bot check`:", file=err)
+    for problem in errors[:10]:
+        print("  " + problem.format(), file=err)
+
+
 def _load(args: argparse.Namespace, err: TextIO) -> KnowledgeBase | None:
     try:
         return load_knowledge(_knowledge_dir(args))
     except KnowledgeError as exc:
-        errors = [p for p in exc.problems if p.severity == "error"]
-        print(f"billing-bot: the knowledge base has {len(errors)} error(s); run `billing-bot check`:", file=err)
-        for problem in errors[:10]:
-            print("  " + problem.format(), file=err)
+        _problems(exc, err)
+        return None
+
+
+def _answerer(args: argparse.Namespace, err: TextIO) -> Answerer | None:
+    from bot.core.cache import load_answerer
+
+    try:
+        return load_answerer(_knowledge_dir(args))
+    except KnowledgeError as exc:
+        _problems(exc, err)
         return None
 
 
@@ -135,19 +149,18 @@ def format_answer(answer: Answer) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    kb = _load(args, err)
-    if kb is None:
+    answerer = _answerer(args, err)
+    if answerer is None:
         return 2
-    answer = Answerer(kb).ask(" ".join(args.question))
+    answer = answerer.ask(" ".join(args.question))
     print(json.dumps(answer.to_dict()) if args.json else format_answer(answer), file=out)
     return 0
 
 
 def cmd_batch(args: argparse.Namespace, inp: TextIO, out: TextIO, err: TextIO) -> int:
-    kb = _load(args, err)
-    if kb is None:
+    answerer = _answerer(args, err)
+    if answerer is None:
         return 2
-    answerer = Answerer(kb)
     for line in inp:
         question = line.rstrip("\n")
         print(json.dumps(answerer.ask(question).to_dict()), file=out, flush=True)
@@ -155,10 +168,10 @@ def cmd_batch(args: argparse.Namespace, inp: TextIO, out: TextIO, err: TextIO) -
 
 
 def cmd_chat(args: argparse.Namespace, inp: TextIO, out: TextIO, err: TextIO) -> int:
-    kb = _load(args, err)
-    if kb is None:
+    answerer = _answerer(args, err)
+    if answerer is None:
         return 2
-    answerer = Answerer(kb)
+    kb = answerer.kb
     print(
         f"Billing Bot — {len(kb.entries)} answers on {len(kb.topics)} topics, knowledge reviewed up to "
         f"{kb.last_reviewed}. Ask a billing question; 'quit' to leave.",
@@ -209,15 +222,15 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.core.evaluation import Report, evaluate, load_cases
 
-    kb = _load(args, err)
-    if kb is None:
+    answerer = _answerer(args, err)
+    if answerer is None:
         return 2
     try:
         cases = load_cases(args.file)
     except (OSError, ValueError) as exc:
         print(f"billing-bot eval: {exc}", file=err)
         return 2
-    report: Report = evaluate(Answerer(kb), cases)
+    report: Report = evaluate(answerer, cases)
     if not args.quiet:
         for o in report.outcomes:
             if o.right:
@@ -230,10 +243,10 @@ def cmd_eval(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_lookup(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    kb = _load(args, err)
-    if kb is None:
+    answerer = _answerer(args, err)
+    if answerer is None:
         return 2
-    answer = Answerer(kb).lookup(args.kind, " ".join(args.args))
+    answer = answerer.lookup(args.kind, " ".join(args.args))
     print(json.dumps(answer.to_dict()) if args.json else format_answer(answer), file=out)
     return 0 if answer.status == "answered" else 1
 

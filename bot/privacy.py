@@ -14,7 +14,7 @@ _MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|ju
 _MBI_CHAR = "AC-HJKMNP-RT-Y"
 
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("EMAIL", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
+    ("EMAIL", re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}\b")),
     ("SSN", re.compile(r"\b\d{3}[- ]\d{2}[- ]\d{4}\b")),
     (
         "MBI",
@@ -43,11 +43,11 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "ID",
         re.compile(
             r"\b(?:mrn|mbi|hicn|med(?:ical)?\s*rec(?:ord)?\s*(?:no|number|#)?|acct|account|claim|icn|dcn|member|subscriber|policy|"
-            r"chart|case|ref(?:erence)?|auth(?:orization)?|id)\s*(?:no\.?|num(?:ber)?|#|id)?\s*[:#]?\s*(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b",
+            r"chart|case|ref(?:erence)?|auth(?:orization)?|id)\s*(?:no\.?|num(?:ber)?|#|id)?\s*[:#]?\s*(?=[A-Z-]{0,20}\d)[A-Z0-9][A-Z0-9-]{3,30}\b",
             re.IGNORECASE,
         ),
     ),
-    ("ID", re.compile(r"\b(?=[A-Z0-9-]*\d)[A-Z0-9]{2,}(?:-[A-Z0-9]+){2,}\b", re.IGNORECASE)),
+    ("ID", re.compile(r"\b(?=[A-Z0-9-]{0,40}\d)[A-Z0-9]{2,15}(?:-[A-Z0-9]{1,15}){2,6}\b", re.IGNORECASE)),
     ("ID", re.compile(r"(?<![\d$.,])\d{6,}(?![\d,])")),
     (
         "ADDRESS",
@@ -301,15 +301,19 @@ def _redact_names(text: str) -> tuple[str, int]:
     return "".join(out), count
 
 
+MAX_CHARS = 4000
+
+
 def redact(text: str) -> str:
-    """The text with patient identifiers replaced by [NAME], [DATE], [MBI], [SSN], [PHONE], [EMAIL], [ID], [ADDRESS]."""
-    redacted, _ = _redact(text or "")
+    """The text (first 4,000 characters) with patient identifiers replaced by [NAME], [DATE], [MBI], [SSN],
+    [PHONE], [EMAIL], [ID], [ADDRESS]."""
+    redacted, _ = _redact((text or "")[:MAX_CHARS])
     return redacted
 
 
 def contains_phi(text: str) -> bool:
     """True when the text holds something `redact` would remove."""
-    _, found = _redact(text or "")
+    _, found = _redact((text or "")[:MAX_CHARS])
     return found > 0
 
 

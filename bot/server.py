@@ -12,18 +12,18 @@ import time
 from typing import Any, TextIO
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.answerer import Answerer
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.knowledge import KnowledgeError
 from bot.slack.handlers import AnswererHolder, Services
 
 log = logging.getLogger("billing_bot")
 
 
 def build_services(settings: Settings, knowledge_dir: str | None, store: Any = None) -> Services:
+    from bot.core.cache import load_answerer
+
     directory = knowledge_dir or settings.knowledge_dir
-    kb = load_knowledge(directory)
     services = Services(
-        answerers=AnswererHolder(Answerer(kb)),
+        answerers=AnswererHolder(load_answerer(directory)),
         contact=settings.contact,
         admins=settings.admins,
         knowledge_dir=directory,

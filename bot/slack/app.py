@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -84,6 +85,14 @@ def create_app(
         raise_error_for_unhandled_request=False,
         **app_kwargs,
     )
+
+    @app.middleware
+    def reject_malformed_payloads(body: Any, next: Any) -> Any:  # noqa: A002 - Bolt's argument name
+        problem = handlers.payload_problem(body)
+        if problem:
+            log.warning("rejected a malformed Slack payload: %s", problem)
+            return BoltResponse(status=400, body=json.dumps({"error": problem}))
+        return next()
 
     @app.middleware
     def answer_each_event_once(body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - Bolt's argument name

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.answerer import Answerer
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.cache import load_answerer
+from bot.core.knowledge import KnowledgeError
 from bot.core.models import Answer
 from bot.privacy import REMINDER, contains_phi
 from bot.slack.render import Message, escape, render_answer, render_help, render_home
@@ -110,9 +111,31 @@ class Reply:
 _MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
-def question_text(text: str | None) -> str:
+def question_text(text: Any) -> str:
     """The question without the bot mention; other markup is neutralized later by the core and the renderer."""
-    return _MENTION_RE.sub(" ", text or "").strip()
+    return _MENTION_RE.sub(" ", text).strip() if isinstance(text, str) else ""
+
+
+def payload_problem(body: Any) -> str | None:
+    """Why a signed Slack payload cannot be handled (None when it can): wrong shapes become a 400."""
+    if not isinstance(body, dict):
+        return "payload is not an object"
+    kind = body.get("type")
+    if kind == "event_callback" and not isinstance(body.get("event"), dict):
+        return "event_callback without an event object"
+    if kind == "event_callback" and not isinstance(body["event"].get("type"), str):
+        return "event without a type"
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "block_actions without actions"
+        if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+            return "action without an action_id"
+    if kind == "view_submission" and not isinstance(body.get("view"), dict):
+        return "view_submission without a view"
+    if "command" in body and not isinstance(body.get("command"), str):
+        return "command is not text"
+    return None
 
 
 def is_from_a_bot(event: dict[str, Any]) -> bool:
@@ -216,7 +239,7 @@ def admin_reload(services: Services) -> Message:
     """Validate the knowledge on disk and swap it in whole; on any error keep serving the old one."""
     old = services.answerer.kb
     try:
-        kb = load_knowledge(services.knowledge_dir or old.directory)
+        answerer = load_answerer(services.knowledge_dir or old.directory)
     except KnowledgeError as exc:
         errors = [p.format() for p in exc.problems if p.severity == "error"]
         shown = "\n".join(f"• {escape(e)}" for e in errors[:15])
@@ -227,7 +250,8 @@ def admin_reload(services: Services) -> Message:
         )
         log.warning("knowledge reload refused: %d errors", len(errors))
         return Message(text=text, blocks=_section(text))
-    services.answerers.swap(Answerer(kb))
+    kb = answerer.kb
+    services.answerers.swap(answerer)
     log.info("knowledge reloaded: version %s -> %s", old.version, kb.version)
     text = f"*Reloaded.* {len(kb.entries)} entries, version {kb.version} (was {old.version})."
     return Message(text=text, blocks=_section(text))

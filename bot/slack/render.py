@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.models import Answer, Source
+from bot.core.text import strip_slack_markup
 
 SECTION_LIMIT = 3000
 MAX_BLOCKS = 50
@@ -114,9 +115,14 @@ def _feedback(answer: Answer) -> dict[str, Any]:
     }
 
 
+def _inert(question: str) -> str:
+    """A question safe to carry in a button value: Slack markup removed, angle brackets escaped."""
+    return escape(strip_slack_markup(question))[:1000]
+
+
 def share_value(question: str, answer: Answer) -> str:
     """What the Share button carries: the entry id (or the question, for computed answers)."""
-    payload = {"e": answer.entry_id or "", "q": question[:1500]}
+    payload = {"e": answer.entry_id or "", "q": _inert(question)}
     return json.dumps(payload)[:BUTTON_VALUE_LIMIT]
 
 
@@ -152,7 +158,7 @@ def render_answer(
                         "type": "button",
                         "action_id": f"{ACTION_CHOOSE}_{i}",
                         "text": _plain(alt.question, BUTTON_TEXT_LIMIT),
-                        "value": json.dumps({"e": alt.entry_id, "q": answer.question[:1000]})[:BUTTON_VALUE_LIMIT],
+                        "value": json.dumps({"e": alt.entry_id, "q": _inert(answer.question)})[:BUTTON_VALUE_LIMIT],
                     }
                     for i, alt in enumerate(answer.alternatives[:3])
                 ],
