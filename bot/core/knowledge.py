@@ -412,6 +412,60 @@ def _check_entries(
                 )
             )
     _check_near_duplicates(entries, synonyms, problems)
+    _check_conflicts(entries, problems)
+
+
+_FACT_PATTERNS = {
+    "amount": re.compile(r"\$\d[\d,]*(?:\.\d+)?"),
+    "percent": re.compile(r"\b\d+(?:\.\d+)?\s?%"),
+    "days": re.compile(r"\b\d+\s+(?:calendar\s+|business\s+|treatment\s+)?days\b"),
+    "indicator": re.compile(r"\bindicator\s+[019]\b"),
+}
+
+
+def _facts(answer: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for kind, pattern in _FACT_PATTERNS.items():
+        values = {
+            re.sub(r"[^\d.$%]", "", m.group(0)) if kind == "days" else " ".join(m.group(0).replace(",", "").split())
+            for m in pattern.finditer(answer)
+        }
+        if values:
+            found[kind] = values
+    return found
+
+
+def _check_conflicts(entries: list[Entry], problems: list[Problem]) -> None:
+    """Entries about the same thing (a shared tag, or the same code pair) whose numbers share nothing."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for tag in entry.tags:
+            groups.setdefault(f"tag '{tag}'", []).append(entry)
+        cpts = sorted(c for c in entry.codes if len(c) == 5)
+        if 2 <= len(cpts) <= 3:
+            for i, a in enumerate(cpts):
+                for b in cpts[i + 1 :]:
+                    groups.setdefault(f"code pair {a} + {b}", []).append(entry)
+    reported: set[tuple[str, str]] = set()
+    for label, members in groups.items():
+        facts = [(e, _facts(e.answer)) for e in members]
+        for i, (a, fa) in enumerate(facts):
+            for b, fb in facts[i + 1 :]:
+                if a.id == b.id or (a.id, b.id) in reported:
+                    continue
+                clash = [k for k in fa.keys() & fb.keys() if len(fa[k]) == len(fb[k]) == 1 and fa[k] != fb[k]]
+                if clash:
+                    kind = clash[0]
+                    reported.add((a.id, b.id))
+                    problems.append(
+                        Problem(
+                            "warning",
+                            b.file,
+                            b.line,
+                            b.id,
+                            f"possible conflict with '{a.id}' ({label}): {kind} {sorted(fb[kind])} vs {sorted(fa[kind])}",
+                        )
+                    )
 
 
 def _check_near_duplicates(entries: list[Entry], synonyms: Synonyms, problems: list[Problem]) -> None:

@@ -175,3 +175,17 @@ def test_codes_table_requires_timed_flag_and_wellformed_code(knowledge_tree):
     found = errors(knowledge_tree(rules__codes=table))
     assert any("'9711' is not a well-formed CPT/HCPCS code" in e for e in found), found
     assert any("[97112]: field 'timed' must be true or false" in e for e in found), found
+
+
+def test_entries_sharing_a_tag_with_different_figures_are_flagged(knowledge_tree):
+    faq = MINI_FAQ.replace(
+        "    reviewed: 2026-11-01\n  - id: therex-timed",
+        "    tags: [kx-amount]\n    reviewed: 2026-11-01\n  - id: therex-timed",
+        1,
+    )
+    faq = faq.replace('"*GA* with the therapy modifier; bill Medicare."', '"The 2024 threshold is $2,330."')
+    faq = faq.replace('"Yes, 97110 is billed per 15 minutes."', '"The 2024 threshold is $3,000."')
+    faq = faq.replace('    codes: ["97110"]\n', '    codes: ["97110"]\n    tags: [kx-amount]\n')
+    problems = check_knowledge(knowledge_tree(faq__abn=faq))
+    flagged = [p for p in problems if "possible conflict" in p.message]
+    assert flagged and flagged[0].severity == "warning" and "$2330" in flagged[0].message

@@ -67,6 +67,8 @@ class SlackServer:
                 return HttpResult(resp.status, resp.read().decode(), time.monotonic() - start)
         except urllib.error.HTTPError as exc:
             return HttpResult(exc.code, exc.read().decode(), time.monotonic() - start)
+        except OSError:  # refused or reset: the server is gone
+            return HttpResult(0, "", time.monotonic() - start)
 
     def get(self, path: str) -> HttpResult:
         start = time.monotonic()
