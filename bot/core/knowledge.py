@@ -399,6 +399,10 @@ def _check_entries(
                     f"reviewed {entry.reviewed.isoformat()}, more than {max_age_days} days ago: re-check it",
                 )
             )
+        if not any(s.date and s.url for s in entry.sources):
+            problems.append(
+                Problem("warning", entry.file, entry.line, entry.id, "no cited source has both a URL and a date")
+            )
         mentioned = set(extract_codes(entry.answer, expand_ranges=False)) | set(extract_modifiers(entry.answer))
         unlisted = sorted(mentioned - set(entry.codes))
         if unlisted:
