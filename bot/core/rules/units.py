@@ -58,9 +58,9 @@ _NUMBER_MIN = re.compile(
     re.IGNORECASE,
 )
 _RULE_NAME = re.compile(rf"\b8\s*-?\s*{_MIN_WORD}\w*\s*(?:rule|total\b(?!\s*timed))", re.IGNORECASE)
-_CODE_MIN = re.compile(r"\b(\d{4}[0-9TF]|[A-V]\d{4})\s*(?:[:=x×]|for)\s*(\d{1,3})\b(?!\s*units?)", re.IGNORECASE)
+_CODE_MIN = re.compile(r"\b(\d{4}[0-9TF]|[A-V]\d{4})\s*(?:[:=]|for)\s*(\d{1,3})\b(?!\s*units?)", re.IGNORECASE)
 _CODE_IN_TEXT = re.compile(r"\b(\d{4}[0-9TF]|[A-V]\d{4})\b", re.IGNORECASE)
-_NUMBER_AFTER = re.compile(r"^\s*(?:for|x|:|-|=|@)?\s*(\d{1,3})\b(?!\s*(?:units?|x\b|%|visits?|days?|muscles?|areas?))")
+_NUMBER_AFTER = re.compile(r"^\s*(?:for|:|-|=|@)?\s*(\d{1,3})\b(?!\s*(?:units?|x\b|%|visits?|days?|muscles?|areas?))")
 _NUMBER_BEFORE = re.compile(r"(?<![\w.$/])(\d{1,3})\s*(?:of\s+)?$")
 _UNITS_AFTER = re.compile(r"^\s*(?:units?|untis)\b")
 _UNTIMED_HINT = re.compile(r"\b(evals?|evaluations?|re-?evals?|reevaluations?|group|class|consult\w*)\b")
