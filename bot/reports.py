@@ -205,7 +205,8 @@ height:12px;margin-right:6px}} .row{{display:flex;gap:40px;align-items:center}} 
 <h2>Questions per day</h2>{per_day}
 <h2>Top unanswered questions (grouped by similarity)</h2>
 <table><tr><th>count</th><th>example</th><th>variants</th></tr>{unanswered}</table>
-<h2>Answers with the most thumbs-down</h2><table><tr><th>entry</th><th>thumbs-down</th><th>reasons</th></tr>{down}</table>
+<h2>Answers with the most thumbs-down</h2>
+<table><tr><th>entry</th><th>thumbs-down</th><th>reasons</th></tr>{down}</table>
 <h2>Entries never hit ({len(report.never_hit)})</h2><p>{html.escape(", ".join(report.never_hit)) or "none"}</p>
 <h2>Stale entries ({len(report.stale)})</h2><table><tr><th>entry</th><th>reviewed</th></tr>{stale}</table>
 </body></html>

@@ -467,7 +467,8 @@ def _check_conflicts(entries: list[Entry], problems: list[Problem]) -> None:
                             b.file,
                             b.line,
                             b.id,
-                            f"possible conflict with '{a.id}' ({label}): {kind} {sorted(fb[kind])} vs {sorted(fa[kind])}",
+                            f"possible conflict with '{a.id}' ({label}): "
+                            f"{kind} {sorted(fb[kind])} vs {sorted(fa[kind])}",
                         )
                     )
 
