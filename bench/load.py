@@ -104,19 +104,24 @@ def run(store: str, events: int, concurrency: int, seed: int = 7) -> dict[str, o
     results: list[Sent] = []
     lock = threading.Lock()
 
-    def fire(item: tuple[str, str, str, bool]) -> None:
-        kind, body, key, retry = item
+    def headers_for(body: str, retry: bool) -> dict[str, str]:
         headers = {"Content-Type": "application/json" if body.startswith("{") else "application/x-www-form-urlencoded",
                    **sign(body)}
         if retry:
             headers.update({"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+        return headers
+
+    signed = [(item, headers_for(item[1], item[3])) for item in plan]  # sign before the clock starts
+
+    def fire(work: tuple[tuple[str, str, str, bool], dict[str, str]]) -> None:
+        (kind, body, key, retry), headers = work
         status, elapsed, _ = _post(server.base, body, headers)
         with lock:
             results.append(Sent(kind, key, status, elapsed, retry))
 
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(fire, plan))
+        list(pool.map(fire, signed))
     duration = time.monotonic() - start
     expected = [key for kind, _, key, retry in plan if kind in ("mention", "dm") and not retry]
     deadline = time.monotonic() + 60
