@@ -33,9 +33,18 @@ from tests.slack.conftest import SIGNING_SECRET, sign, start_server, stop_server
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 
 QUESTIONS = [
-    "Medicare ABN option 1 code?", "units for 38 min", "can PTs dry needle in NY", "what does KX mean",
-    "is 97530 timed", "97140 and 97530 same day?", "PTA did the ther ex alone, CQ?", "what's the wifi password",
-    "dry needling cpt code", "when is the progress report due", "GP or GO for OT eval", "timely filing medicare",
+    "Medicare ABN option 1 code?",
+    "units for 38 min",
+    "can PTs dry needle in NY",
+    "what does KX mean",
+    "is 97530 timed",
+    "97140 and 97530 same day?",
+    "PTA did the ther ex alone, CQ?",
+    "what's the wifi password",
+    "dry needling cpt code",
+    "when is the progress report due",
+    "GP or GO for OT eval",
+    "timely filing medicare",
 ]
 
 
@@ -63,14 +72,18 @@ def _post(base: str, body: str, headers: dict[str, str]) -> tuple[int, float, st
 def run(store: str, events: int, concurrency: int, seed: int = 7) -> dict[str, object]:
     rng = random.Random(seed)
     fake = FakeSlack()
-    env: dict[str, str] = {"BILLING_BOT_THREADS": str(max(16, concurrency)), "LOG_LEVEL": "ERROR",
-                           "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2")}
+    env: dict[str, str] = {
+        "BILLING_BOT_THREADS": str(max(16, concurrency)),
+        "LOG_LEVEL": "ERROR",
+        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+    }
     tmp = tempfile.mkdtemp(prefix="billing-bot-load-")
     db_path = None
     if store == "postgres":
         url = os.environ.get("BILLING_BOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
         env["DATABASE_URL"] = url
-        from bot.store import Store, database_url, events as events_table, questions
+        from bot.store import Store, database_url, questions
+        from bot.store import events as events_table
 
         s = Store(database_url({"DATABASE_URL": url}), background=False)
         with s.engine.begin() as conn:
@@ -105,8 +118,10 @@ def run(store: str, events: int, concurrency: int, seed: int = 7) -> dict[str, o
     lock = threading.Lock()
 
     def headers_for(body: str, retry: bool) -> dict[str, str]:
-        headers = {"Content-Type": "application/json" if body.startswith("{") else "application/x-www-form-urlencoded",
-                   **sign(body)}
+        headers = {
+            "Content-Type": "application/json" if body.startswith("{") else "application/x-www-form-urlencoded",
+            **sign(body),
+        }
         if retry:
             headers.update({"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
         return headers
@@ -129,8 +144,10 @@ def run(store: str, events: int, concurrency: int, seed: int = 7) -> dict[str, o
         time.sleep(0.2)
     time.sleep(1.5)
     # a mention's reply is threaded under it (thread_ts = its ts); a DM's reply goes to its own DM channel
-    replies = [c.body.get("thread_ts") if c.body.get("channel") == p.CHANNEL else c.body.get("channel")
-               for c in fake.posted("chat.postMessage")]
+    replies = [
+        c.body.get("thread_ts") if c.body.get("channel") == p.CHANNEL else c.body.get("channel")
+        for c in fake.posted("chat.postMessage")
+    ]
     stop_server(server)
     fake.close()
 
@@ -149,8 +166,9 @@ def run(store: str, events: int, concurrency: int, seed: int = 7) -> dict[str, o
         "ack_max_ms": round(acks[-1] * 1000, 1),
         "acks_over_3s": sum(a >= 3 for a in acks),
         "non_200": len(bad_status),
-        "non_200_by_status": dict(sorted({str(r.status): sum(1 for b in bad_status if b.status == r.status)
-                                          for r in bad_status}.items())),
+        "non_200_by_status": dict(
+            sorted({str(r.status): sum(1 for b in bad_status if b.status == r.status) for r in bad_status}.items())
+        ),
         "events_expected": len(expected),
         "lost": len(lost),
         "duplicated": duplicated,
