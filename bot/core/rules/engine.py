@@ -270,7 +270,8 @@ class RuleEngine:
         if situation is None or "abn" not in self.rules.basis:
             return None
         advice = abn.advise(situation)
-        mods = [self.rules.modifiers[m] for m in advice.modifiers if m in self.rules.modifiers]
+        liability = ("GA", "GX", "GY", "GZ")  # the therapy modifiers are mentioned, not what the answer rests on
+        mods = [self.rules.modifiers[m] for m in advice.modifiers if m in liability and m in self.rules.modifiers]
         basis = self.rules.basis.get(advice.basis)
         sources = list(basis.sources if basis else ()) + [s for m in mods for s in m.sources]
         reviewed = _oldest([basis.reviewed if basis else None] + [m.reviewed for m in mods])
