@@ -29,6 +29,7 @@ from bench import matching, scale  # noqa: E402
 from bench.common import CRITERIA, DATA, HINT3_BOTS, fmt, machine_info  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+STAGES = ("matching", "scale", "prototype_fit", "ablation")
 PAPER_METHODS = ("BERT", "MLP", "Rasa", "DialogFlow", "CNN", "FastText", "SVM")
 PAPER_LABEL = {"MLP": "MLP-USE"}
 # Baselines measured by whoever prepared ../shared/bench (its README), same protocol, another 2-core machine.
@@ -244,12 +245,50 @@ def render(result: dict) -> str:
     bal5 = _ours(bal, "CLINC150", "5-shot", "CLINC150 val", "balanced")
     if bal5:
         md += ["Balanced criterion:", "", _table(header, bal5), ""]
+    if not quick:
+        md += _targets_section(rows, pub)
     # HINT3
     md += _hint3_section(rows)
     # scale
     md += _scale_section(result["scale"])
     md += _prototype_section(result)
     return "\n".join(md) + "\n"
+
+
+def _targets_section(rows: list[dict], pub: dict) -> list[str]:
+    """The prototype (and our engine) against the bars set in the issue, CLINC150 test, accuracy criterion."""
+
+    def find(system: str, setting: str) -> dict | None:
+        for r in rows:
+            if (r["set"], r["setting"], r["system"], r["threshold_from"], r.get("criterion")) == (
+                "CLINC150", setting, system, "CLINC150 val", "accuracy"):  # fmt: skip
+                return r
+        return None
+
+    bars = [(f"published {PAPER_LABEL.get(m, m)} (full)", "full", pub[("Table 2 (oos-threshold)", "Full", m, "in")],
+             pub[("Table 2 (oos-threshold)", "Full", m, "oos")]) for m in ("Rasa", "MLP")]  # fmt: skip
+    svm5 = find("linear SVM", "5-shot")
+    if svm5:
+        bars.append(("linear SVM measured here (5-shot)", "5-shot", svm5["in_acc"], svm5["oos_recall"]))
+    table = []
+    for system in ("prototype (learned)", "our engine"):
+        for name, setting, b_in, b_oos in bars:
+            r = find(system, setting)
+            if r is None:
+                continue
+            d_in, d_oos = r["in_acc"] - b_in, r["oos_recall"] - b_oos
+            verdict = "beaten on both" if d_in > 0 and d_oos > 0 else ("not beaten" if d_in <= 0 and d_oos <= 0
+                                                                        else "mixed")  # fmt: skip
+            table.append([system, name, f"{fmt(b_in)} / {fmt(b_oos)}", f"{fmt(r['in_acc'])} / {fmt(r['oos_recall'])}",
+                          f"{d_in:+.1f} / {d_oos:+.1f}", verdict, fmt(r["median_ms"], 2)])  # fmt: skip
+    if not table:
+        return []
+    return [
+        "## Against the bars of the issue (CLINC150 test, accuracy criterion)",
+        "",
+        _table(["system", "bar", "bar in / oos", "ours in / oos", "difference", "verdict", "median ms"], table),
+        "",
+    ]
 
 
 def _val_table(rows: list[dict], setting: str) -> list[str]:
@@ -397,6 +436,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
     parser.add_argument("--render-only", action="store_true", help="rewrite --out from an existing --json")
+    parser.add_argument("--resume", action="store_true", help="keep the stages already in --json (same mode)")
     args = parser.parse_args()
     if args.render_only:
         args.out.write_text(render(json.loads(args.json.read_text())))
@@ -411,21 +451,35 @@ def main() -> None:
         "loadavg_start": list(os.getloadavg()),
         "calibration": calibrate(),
     }
+    if args.resume and args.json.exists():
+        previous = json.loads(args.json.read_text())
+        if previous.get("quick") == args.quick:
+            result = previous
+            print(f"resuming from {args.json}: stages done: {[k for k in STAGES if k in result]}")
     keys = [k.strip() for k in args.systems.split(",") if k.strip()]
-    print("== matching", flush=True)
-    result["matching"] = matching.run(args.quick, keys)
-    print("== scale", flush=True)
+    elapsed_before = result.get("elapsed_s", 0.0)
+
+    def stage(name: str, fn) -> None:
+        if name in result:
+            return
+        print(f"== {name}", flush=True)
+        result[name] = fn()
+        result["elapsed_s"] = elapsed_before + time.time() - start
+        args.json.write_text(json.dumps(result, indent=1, default=str))  # keep what is done if a later stage fails
+
+    stage("matching", lambda: matching.run(args.quick, keys))
     sizes = [200, 1000] if args.quick else [200, 1000, 3000, 10000]
-    result["scale"] = scale.run(sizes, 500 if args.quick else 2000)
-    print("== prototype training time", flush=True)
-    result["prototype_fit"] = prototype_training_times(2 if args.quick else 3) if "prototype" in keys else []
+    stage("scale", lambda: scale.run(sizes, 500 if args.quick else 2000))
+    if "prototype" in keys:
+        stage("prototype_fit", lambda: prototype_training_times(2 if args.quick else 3))
+    else:
+        result["prototype_fit"] = []
     if "prototype" in keys and not args.quick:
-        print("== prototype ablation", flush=True)
         from bench.experiments import ablation
 
-        result["ablation"] = ablation.run()
+        stage("ablation", ablation.run)
     result["loadavg_end"] = list(os.getloadavg())
-    result["elapsed_s"] = time.time() - start
+    result["elapsed_s"] = elapsed_before + time.time() - start
     args.json.write_text(json.dumps(result, indent=1, default=str))
     args.out.write_text(render(result))
     print(f"wrote {args.out} and {args.json} in {result['elapsed_s'] / 60:.1f} min")

@@ -68,7 +68,7 @@ def synthetic(n_entries: int, n_questions: int, seed: int = 13, per_entry: int =
             held_out.setdefault(q.gold, []).append(q.text)
     oos = [q.text for q in clinc.split("test") if q.gold is None]
     names = _names(n_entries, rng)
-    codes = rng.sample(range(90000, 99999), n_entries)
+    codes = rng.sample(range(10000, 99999), n_entries)  # 5-digit, like CPT codes
     entries, meta = [], []
     for k in range(n_entries):
         base = faq[k % len(faq)]
@@ -156,8 +156,9 @@ def run(sizes: list[int], n_questions: int, log=print) -> list[dict]:
             [sys.executable, __file__, "--child", str(n), "--questions", str(n_questions)],
             capture_output=True,
             text=True,
-            check=True,
         )
+        if out.returncode:
+            raise RuntimeError(f"scale run for {n} entries failed:\n{out.stderr}")
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
         log(
