@@ -74,7 +74,7 @@ def _top2(scores: np.ndarray) -> tuple[int, float, float]:
 
 
 class OurEngine(System):
-    """bot.core.matcher.Matcher, decided like Answerer.decide: top >= t and (top - second >= 0.02 or top >= 0.4)."""
+    """bot.core.matcher.Matcher, decided like Answerer.decide: top >= t and (top - second >= margin or top >= sure)."""
 
     name = "our engine"
 
@@ -182,31 +182,12 @@ class SVM(System):
         return self.ids[self.classes[i]], top, second, False
 
 
-class Prototype(System):
-    """bench/experiments/learned.py: numpy-only learned classifier + nearest phrasing (see that file)."""
-
-    name = "prototype (learned)"
-
-    def build(self, entries, oos_examples=()):
-        from bench.experiments.learned import LearnedMatcher
-
-        self.model = LearnedMatcher()
-        self.model.fit(entries)
-        self.ids = [e.id for e in entries]
-
-    def query(self, text):
-        scores = self.model.score(self.model.tokens(text))
-        i, top, second = _top2(scores)
-        return self.ids[i], top, second, False
-
-
 SYSTEMS = {
     "engine": lambda: OurEngine(False),
     "engine+oos": lambda: OurEngine(True),
     "bm25s": BM25,
     "rapidfuzz": Fuzzy,
     "svm": SVM,
-    "prototype": Prototype,
 }
 
 

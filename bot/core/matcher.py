@@ -1,22 +1,25 @@
-"""FAQ matching: a TF-IDF index over every phrasing, built once, scored with numpy; rapidfuzz fixes typos.
+"""FAQ matching: TF-IDF nearest phrasing + entry centroid, blended with a learned classifier; entities must agree.
 
-Scores combine the nearest phrasing (word and character n-grams) with the entry's centroid over all its
-phrasings, so an entry learns from every way it was asked. Entities (codes, modifiers, states, payers) must
-agree: a question about 97112 never lands on an entry about 97110.
+- Nearest phrasing: cosine over word 1-2-grams and character 3-4-grams of every phrasing (bot.core.vectors).
+- Centroid: cosine with the sum of an entry's phrasings, so an entry learns from every way it was asked.
+- Learned: softmax regression over all phrasings (bot.core.learned), blended geometrically with the TF-IDF score;
+  skipped for very large knowledge bases (its dense weights would not fit), where TF-IDF alone answers.
+- Entities (codes, modifiers, states, payers) must agree: a question about 97112 never lands on an entry about 97110.
+- rapidfuzz fixes typos against the indexed vocabulary first ('modifer' -> 'modifier').
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.core.learned import LearnedClassifier
 from bot.core.models import Entry
-from bot.core.text import Analysis, Synonyms, char_ngrams, normalize, word_ngrams
+from bot.core.text import Analysis, Synonyms, normalize, words
+from bot.core.vectors import CharGrams, FeatureSpace, Postings, group_sum
 
 OUT_OF_SCOPE_ID = "__out_of_scope__"
 CODE_MISMATCH_FACTOR = 0.45
@@ -26,6 +29,9 @@ STATE_MISMATCH_FACTOR = 0.6
 PAYER_MISMATCH_FACTOR = 0.85
 CHAR_WEIGHT = 0.35
 CENTROID_WEIGHT = 0.35
+LEARNED_WEIGHT = 0.5
+TYPO_CUTOFF = 82
+POSTINGS_MAX_DF = 0.02  # features in more than 2% of the phrasings (and 1,000+ of them) are skipped
 
 
 @dataclass(frozen=True)
@@ -38,36 +44,33 @@ class Match:
         return self.entry.id if self.entry else OUT_OF_SCOPE_ID
 
 
-class _SparseIndex:
-    """Rows of L2-normalised sparse vectors stored feature-major (CSC-like); dot products by np.bincount."""
+class _EntityIndex:
+    """Which classes carry which codes, modifiers, states and payers, as boolean arrays for the veto."""
 
-    def __init__(self, rows: Sequence[dict[str, float]]):
-        self.n_rows = len(rows)
-        triples = sorted((feat, i, w) for i, row in enumerate(rows) for feat, w in row.items())
-        self.rows = np.fromiter((t[1] for t in triples), dtype=np.int32, count=len(triples))
-        self.weights = np.fromiter((t[2] for t in triples), dtype=np.float32, count=len(triples))
-        self.spans: dict[str, tuple[int, int]] = {}
-        start = 0
-        for k in range(1, len(triples) + 1):
-            if k == len(triples) or triples[k][0] != triples[start][0]:
-                self.spans[triples[start][0]] = (start, k)
-                start = k
+    def __init__(self, entries: Sequence[Entry], n_classes: int):
+        self.n_classes = n_classes
+        self.codes: dict[str, list[int]] = {}
+        self.mods: dict[str, list[int]] = {}
+        self.states: dict[str, list[int]] = {}
+        self.payers: dict[str, list[int]] = {}
+        for i, e in enumerate(entries):
+            for c in e.codes:
+                (self.codes if len(c) == 5 else self.mods if len(c) == 2 else {}).setdefault(c, []).append(i)
+            for s in e.states:
+                self.states.setdefault(s, []).append(i)
+            for p in set(e.payers) - {"any"}:
+                self.payers.setdefault(p, []).append(i)
+        self.has = {name: self._mask(getattr(self, name).values()) for name in ("codes", "mods", "states", "payers")}
 
-    def dot(self, query: dict[str, float]) -> np.ndarray:
-        idx_parts, w_parts = [], []
-        for feat, qw in query.items():
-            span = self.spans.get(feat)
-            if span is not None:
-                idx_parts.append(self.rows[span[0] : span[1]])
-                w_parts.append(self.weights[span[0] : span[1]] * qw)
-        if not idx_parts:
-            return np.zeros(self.n_rows, dtype=np.float64)
-        return np.bincount(np.concatenate(idx_parts), weights=np.concatenate(w_parts), minlength=self.n_rows)
+    def _mask(self, groups: Iterable[list[int]]) -> np.ndarray:
+        mask = np.zeros(self.n_classes, dtype=bool)
+        for g in groups:
+            mask[g] = True
+        return mask
 
-
-def _normalize(vec: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(v * v for v in vec.values()))
-    return {k: v / norm for k, v in vec.items()} if norm else {}
+    def matching(self, name: str, values: Iterable[str]) -> np.ndarray:
+        table = getattr(self, name)
+        return self._mask(table[v] for v in values if v in table)
 
 
 class Matcher:
@@ -77,99 +80,97 @@ class Matcher:
         self.entries = list(entries)
         self.synonyms = synonyms
         self.classes: list[Entry | None] = [*self.entries]
-        docs: list[list[tuple[str, ...]]] = [[normalize(p, synonyms)[1] for p in e.all_phrasings] for e in self.entries]
-        oos = [normalize(q, synonyms)[1] for q in out_of_scope]
+        texts = [(cls, normalize(p, synonyms)) for cls, e in enumerate(self.entries) for p in e.all_phrasings]
+        oos = [normalize(q, synonyms) for q in out_of_scope]
         if oos:
             self.classes.append(None)
-            docs.append(oos)
-        self._entry_codes = [self._entity_sets(e) for e in self.entries]
-        self._known_codes = {c for codes, _, _, _ in self._entry_codes for c in codes}
+            texts.extend((len(self.classes) - 1, n) for n in oos)
+        owner = [cls for cls, _ in texts]
+        docs = [toks for _, (_, toks) in texts]  # stemmed, stopwords out: for the TF-IDF index
+        full = [words(text) for _, (text, _) in texts]  # every word: for the learned model
+        n_classes = len(self.classes)
+        self._owner = np.asarray(owner, dtype=np.int64)
+        self._starts = np.flatnonzero(np.r_[True, self._owner[1:] != self._owner[:-1]]) if owner else self._owner
+        self._present = self._owner[self._starts]
+        self._entities = _EntityIndex(self.entries, n_classes)
 
-        word_docs = [[Counter(word_ngrams(toks)) for toks in d] for d in docs]
-        char_docs = [[Counter(char_ngrams(t for t in toks if t.isalpha())) for toks in d] for d in docs]
-        self._word_idf = self._idf(word_docs)
-        self._char_idf = self._idf(char_docs)
-        self.vocabulary = sorted({t for d in docs for toks in d for t in toks if t.isalpha() and len(t) >= 4})
-        self._vocab_set = set(self.vocabulary)
+        self.space = FeatureSpace(CharGrams((3, 4), alpha_only=True), 1.0 - CHAR_WEIGHT, CHAR_WEIGHT)
+        rows = self.space.fit(docs)
+        self._phrasings = Postings(rows, self.space.n_features, max_df=POSTINGS_MAX_DF)
+        centroids = group_sum(rows, self._owner, n_classes, self.space.n_features, only=~self.space.is_char)
+        self._centroids = Postings(centroids, self.space.n_features)
 
-        phrase_owner: list[int] = []
-        word_rows, char_rows, centroid_rows = [], [], []
-        for cls, (wd, cd) in enumerate(zip(word_docs, char_docs, strict=True)):
-            centroid: Counter[str] = Counter()
-            for w, c in zip(wd, cd, strict=True):
-                wv = self._vector(w, self._word_idf)
-                word_rows.append(wv)
-                char_rows.append(self._vector(c, self._char_idf))
-                phrase_owner.append(cls)
-                for k, v in wv.items():
-                    centroid[k] += v
-            centroid_rows.append(_normalize(dict(centroid)))
-        self._owner = np.asarray(phrase_owner, dtype=np.int32)
-        self._starts = np.flatnonzero(np.r_[True, self._owner[1:] != self._owner[:-1]])
-        self._word = _SparseIndex(word_rows)
-        self._char = _SparseIndex(char_rows)
-        self._centroid = _SparseIndex(centroid_rows)
+        self.learned = LearnedClassifier().fit(full, owner, n_classes) if docs else None
 
-    @staticmethod
-    def _idf(docs: list[list[Counter[str]]]) -> dict[str, float]:
-        df: Counter[str] = Counter()
-        for doc in docs:
-            df.update({f for c in doc for f in c})
-        n = len(docs)
-        return {f: math.log((n + 1) / (d + 1)) + 1.0 for f, d in df.items()}
+        vocabulary = sorted({t for toks in docs for t in toks if t.isalpha() and len(t) >= 4})
+        self._vocab_set = frozenset(vocabulary)
+        self._by_length: dict[int, list[str]] = {}
+        for word in vocabulary:
+            self._by_length.setdefault(len(word), []).append(word)
 
-    @staticmethod
-    def _vector(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-        return _normalize({f: (1.0 + math.log(c)) * idf.get(f, 0.0) for f, c in counts.items() if f in idf})
-
-    @staticmethod
-    def _entity_sets(entry: Entry) -> tuple[set[str], set[str], set[str], set[str]]:
-        codes = {c for c in entry.codes if len(c) == 5}
-        mods = {c for c in entry.codes if len(c) == 2}
-        payers = set(entry.payers) - {"any"}
-        return codes, mods, set(entry.states), payers
+    @property
+    def vocabulary(self) -> list[str]:
+        return sorted(self._vocab_set)
 
     def correct_typos(self, tokens: Sequence[str]) -> list[str]:
-        """Replace unknown words by the nearest indexed word ('modifer' -> 'modifier'), via rapidfuzz."""
+        """Replace unknown words by the nearest indexed word ('modifer' -> 'modifier'), via rapidfuzz.
+
+        Only words whose length allows a ratio over the cutoff are compared, which keeps this cheap for large
+        vocabularies.
+        """
         fixed = []
         for tok in tokens:
-            if len(tok) >= 5 and tok.isalpha() and tok not in self._vocab_set and self.vocabulary:
-                best = process.extractOne(tok, self.vocabulary, scorer=fuzz.ratio, score_cutoff=82)
+            if len(tok) >= 5 and tok.isalpha() and tok not in self._vocab_set:
+                cut = TYPO_CUTOFF / 100
+                lo, hi = int(len(tok) * cut / (2 - cut)), int(len(tok) * (2 - cut) / cut) + 1
+                pool = [w for n in range(lo, hi + 1) for w in self._by_length.get(n, ())]
+                best = process.extractOne(tok, pool, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF) if pool else None
                 if best is not None:
                     tok = best[0]
             fixed.append(tok)
         return fixed
 
-    def rank(self, analysis: Analysis, limit: int = 5) -> list[Match]:
+    def scores(self, analysis: Analysis) -> np.ndarray | None:
+        """One score in [0, 1] per class (entries, then the out-of-scope class if any); None for an empty query."""
         tokens = self.correct_typos(analysis.tokens)
-        qw = self._vector(Counter(word_ngrams(tokens)), self._word_idf)
-        qc = self._vector(Counter(char_ngrams(t for t in tokens if t.isalpha())), self._char_idf)
-        if not qw and not qc:
+        ids, vals = self.space.transform(tokens)
+        if not len(ids):
+            return None
+        best_phrase = np.zeros(len(self.classes), dtype=np.float64)
+        best_phrase[self._present] = np.maximum.reduceat(self._phrasings.dot(ids, vals), self._starts)
+        word_part = ~self.space.is_char[ids]
+        centroid = self._centroids.dot(ids[word_part], vals[word_part])
+        scores = np.clip((1.0 - CENTROID_WEIGHT) * best_phrase + CENTROID_WEIGHT * centroid, 0.0, 1.0)
+        if self.learned is not None:
+            p = self.learned.probabilities(words(analysis.text))
+            scores = scores ** (1.0 - LEARNED_WEIGHT) * p**LEARNED_WEIGHT
+        return scores * self._agreement(analysis)
+
+    def rank(self, analysis: Analysis, limit: int = 5) -> list[Match]:
+        scores = self.scores(analysis)
+        if scores is None:
             return []
-        phrase = (1.0 - CHAR_WEIGHT) * self._word.dot(qw) + CHAR_WEIGHT * self._char.dot(qc)
-        best_phrase = np.maximum.reduceat(phrase, self._starts)
-        scores = (1.0 - CENTROID_WEIGHT) * best_phrase + CENTROID_WEIGHT * self._centroid.dot(qw)
-        scores = scores * self._agreement(analysis)
-        order = np.argsort(-scores)[:limit]
+        top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
+        order = top[np.argsort(-scores[top], kind="stable")]
         return [Match(self.classes[i], float(scores[i])) for i in order if scores[i] > 0]
 
     def _agreement(self, analysis: Analysis) -> np.ndarray:
         factors = np.ones(len(self.classes), dtype=np.float64)
-        q_codes, q_mods = set(analysis.codes), set(analysis.modifiers)
-        q_states, q_payers = set(analysis.states), set(analysis.payers)
-        if not (q_codes or q_mods or q_states or q_payers):
+        if not (analysis.codes or analysis.modifiers or analysis.states or analysis.payers):
             return factors
-        for i, (codes, mods, states, payers) in enumerate(self._entry_codes):
-            f = 1.0
-            if q_codes and codes and not (q_codes & codes):
-                f *= CODE_MISMATCH_FACTOR
-            elif q_codes and not codes and q_codes & self._known_codes:
-                f *= CODE_ABSENT_FACTOR
-            if q_mods and mods and not (q_mods & mods) and not (q_codes & codes):
-                f *= MODIFIER_MISMATCH_FACTOR
-            if q_states and states and not (q_states & states):
-                f *= STATE_MISMATCH_FACTOR
-            if q_payers and payers and not (q_payers & payers):
-                f *= PAYER_MISMATCH_FACTOR
-            factors[i] = f
+        ent = self._entities
+        has = ent.has
+        code_match = ent.matching("codes", analysis.codes)
+        if analysis.codes:
+            factors[has["codes"] & ~code_match] *= CODE_MISMATCH_FACTOR
+            if any(c in ent.codes for c in analysis.codes):
+                factors[~has["codes"]] *= CODE_ABSENT_FACTOR
+        if analysis.modifiers:
+            factors[has["mods"] & ~ent.matching("mods", analysis.modifiers) & ~code_match] *= MODIFIER_MISMATCH_FACTOR
+        if analysis.states:
+            factors[has["states"] & ~ent.matching("states", analysis.states)] *= STATE_MISMATCH_FACTOR
+        if analysis.payers:
+            factors[has["payers"] & ~ent.matching("payers", analysis.payers)] *= PAYER_MISMATCH_FACTOR
+        if len(self.classes) > len(self.entries):
+            factors[len(self.entries) :] = 1.0  # the out-of-scope class carries no entities
         return factors

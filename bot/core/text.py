@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_QUESTION_CHARS = 2000
 
@@ -141,25 +142,43 @@ class Synonyms:
         return self._re.sub(lambda m: self.mapping[m.group(1)], text)
 
 
+_ASCII_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_PUNCTUATION_RE = re.compile(r"[^\w$&'.\- ]+")
+_LOOSE_DOT_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
+_LOOSE_DASH_RE = re.compile(r"(?<![a-z0-9])-|-(?![a-z0-9])")
+_SPACES_RE = re.compile(r"\s+")
+_USER_MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_CHANNEL_LINK_RE = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
+_SPECIAL_MENTION_RE = re.compile(r"<![^>]*>")
+_URL_LINK_RE = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
+
+
 def _basic_clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
+    if text.isascii():  # the common case: no normalization forms, and only ASCII controls to blank out
+        text = _ASCII_CONTROL_RE.sub(" ", text)
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
-    text = re.sub(r"[^\w$&'.\- ]+", " ", text)
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
-    text = re.sub(r"(?<![a-z0-9])-|-(?![a-z0-9])", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = _PUNCTUATION_RE.sub(" ", text)
+    text = _LOOSE_DOT_RE.sub(" ", text)
+    text = _LOOSE_DASH_RE.sub(" ", text)
+    return _SPACES_RE.sub(" ", text).strip()
 
 
 def strip_slack_markup(text: str) -> str:
     """Turn Slack control sequences into plain words so they can neither match nor be echoed live."""
-    text = re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text)
-    text = re.sub(r"<#[A-Z0-9]+(?:\|([^>]*))?>", r" \1 ", text)
-    text = re.sub(r"<![^>]*>", " ", text)
-    text = re.sub(r"<(https?://[^|>]+)(?:\|([^>]*))?>", lambda m: f" {m.group(2) or m.group(1)} ", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if "<" in text:
+        text = _USER_MENTION_RE.sub(" ", text)
+        text = _CHANNEL_LINK_RE.sub(r" \1 ", text)
+        text = _SPECIAL_MENTION_RE.sub(" ", text)
+        text = _URL_LINK_RE.sub(lambda m: f" {m.group(2) or m.group(1)} ", text)
+    if "&" in text:
+        text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to join 'units'/'unit', 'modifiers'/'modifier', 'billed'/'bill'."""
     if len(word) <= 3 or not word.isalpha():
@@ -270,6 +289,11 @@ def extract_minutes(original: str) -> tuple[int, ...]:
     return tuple(int(m.group(1)) for m in _MINUTES_RE.finditer(original))
 
 
+def words(text: str) -> tuple[str, ...]:
+    """Every word of a normalized text, stopwords and endings kept (what a learned model reads)."""
+    return tuple(_WORD_RE.findall(text))
+
+
 def tokenize(text: str) -> list[str]:
     words = _WORD_RE.findall(text)
     return [stem(w) for w in words if w in KEEP_WORDS or w not in STOPWORDS]
@@ -299,19 +323,3 @@ def analyze(question: str, synonyms: Synonyms | None = None) -> Analysis:
         payers=extract_payers(expanded),
         minutes=extract_minutes(original),
     )
-
-
-def word_ngrams(tokens: Iterable[str]) -> list[str]:
-    toks = list(tokens)
-    return toks + [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)]
-
-
-def char_ngrams(tokens: Iterable[str], sizes: tuple[int, ...] = (3, 4)) -> list[str]:
-    grams: list[str] = []
-    for tok in tokens:
-        padded = f" {tok} "
-        for n in sizes:
-            if len(padded) < n:
-                continue
-            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
-    return grams

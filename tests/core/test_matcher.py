@@ -65,3 +65,18 @@ def test_suggest_offers_up_to_three_distinct_entries(answerer):
 def test_empty_and_punctuation_only_questions(answerer):
     assert answerer.ask("").status == "no_match"
     assert answerer.ask("?!?").status == "no_match"
+
+
+def test_shipped_knowledge_uses_the_learned_classifier(answerer):
+    assert answerer.matcher.learned is not None
+    assert answerer.matcher.learned.n_classes == len(answerer.matcher.classes)
+
+
+def test_without_the_learned_classifier_tfidf_still_answers(knowledge_tree, monkeypatch):
+    from bot.core import learned
+
+    monkeypatch.setattr(learned, "MAX_CELLS", 1)
+    mini = Answerer(load_knowledge(knowledge_tree()))
+    assert mini.matcher.learned is None
+    answer = mini.ask("is 97112 timed")
+    assert answer.status == "answered" and answer.entry_id == "neuro-reed-timed"
