@@ -133,7 +133,7 @@ def format_answer(answer: Answer) -> str:
         if answer.sources:
             lines.append("Sources:")
             for s in answer.sources:
-                date = f", {s.date.isoformat()}" if s.date else ""
+                date = f", {s.when}" if s.when else ""
                 lines.append(f"  - {s.title} ({s.publisher}{date}) {s.url}".rstrip())
         if answer.reviewed:
             lines.append(f"Reviewed: {answer.reviewed.isoformat()}")

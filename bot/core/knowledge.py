@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from bot.core.models import Entry, Scope, Source
 from bot.core.rules.tables import RuleTables, parse_basis, parse_codes, parse_modifiers, parse_pairs, parse_states
 from bot.core.text import Synonyms, extract_codes, extract_modifiers, normalize, stem
-from bot.core.yamlio import LINE_KEY, Problem, as_date, line_of, load_yaml
+from bot.core.yamlio import LINE_KEY, Problem, as_date, as_source_date, line_of, load_yaml
 
 MAX_ANSWER_CHARS = 1200
 MIN_PHRASINGS = 3
@@ -142,7 +142,6 @@ def _load(
 
     rules = _parse_rules(directory, read, sources, problems)
     _check_entries(entries, synonyms, problems, today, max_age_days)
-    _check_sources(sources, problems, _display(sources_path, directory))
 
     kb = KnowledgeBase(
         directory=directory,
@@ -180,23 +179,20 @@ def _parse_sources(data: Any, display: str, problems: list[Problem]) -> dict[str
         url = str(raw.get("url") or "")
         if url and not re.match(r"^https?://\S+$", url):
             problems.append(Problem("error", display, line, str(sid), f"url is not an http(s) address: {url!r}"))
-        when = None
+        when, shown = None, ""
         if raw.get("date") is not None:
-            when = as_date(raw.get("date"))
+            when, shown = as_source_date(raw.get("date"))
             if when is None:
-                problems.append(Problem("error", display, line, str(sid), f"date is not valid: {raw.get('date')!r}"))
+                why = f"date is not valid (YYYY-MM-DD, YYYY-MM or YYYY): {raw.get('date')!r}"
+                problems.append(Problem("error", display, line, str(sid), why))
+        else:
+            problems.append(Problem("warning", display, line, str(sid), "source has no date"))
         if not ID_RE.match(str(sid)):
             problems.append(Problem("error", display, line, str(sid), "source id must be lowercase-with-dashes"))
         if "title" in missing or "publisher" in missing:
             continue
-        sources[str(sid)] = Source(str(sid), str(raw["title"]).strip(), str(raw["publisher"]).strip(), url, when)
+        sources[str(sid)] = Source(str(sid), str(raw["title"]).strip(), str(raw["publisher"]).strip(), url, when, shown)
     return sources
-
-
-def _check_sources(sources: Mapping[str, Source], problems: list[Problem], display: str) -> None:
-    for source in sources.values():
-        if source.date is None:
-            problems.append(Problem("warning", display, 0, source.id, "source has no date"))
 
 
 def _parse_synonyms(data: Any, display: str, problems: list[Problem]) -> Synonyms:

@@ -15,14 +15,19 @@ class Source:
     title: str
     publisher: str
     url: str
-    date: date | None
+    date: date | None  # first day of what the source shows, for comparisons
+    date_shown: str = ""  # as precise as the source itself: 2024-04-09, 2024-04 or 2024
+
+    @property
+    def when(self) -> str:
+        return self.date_shown or (self.date.isoformat() if self.date else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "publisher": self.publisher,
             "url": self.url,
-            "date": self.date.isoformat() if self.date else None,
+            "date": self.when or None,
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -90,3 +91,18 @@ def as_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def as_source_date(value: Any) -> tuple[date | None, str]:
+    """A source's date as precise as the source shows it: YYYY-MM-DD, YYYY-MM or YYYY -> (first day, as written)."""
+    full = as_date(value)
+    if full is not None:
+        return full, full.isoformat()
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text)
+    if match is None:
+        return None, ""
+    try:
+        return date(int(match[1]), int(match[2] or 1), 1), text
+    except ValueError:
+        return None, ""

@@ -94,7 +94,7 @@ def _link(source: Source) -> str:
 def sources_line(sources: Sequence[Source], reviewed: Any) -> str:
     parts = []
     for s in sources[:5]:
-        when = f", {s.date.isoformat()}" if s.date else ""
+        when = f", {s.when}" if s.when else ""
         parts.append(f"{_link(s)} ({escape(s.publisher)}{when})")
     more = f" +{len(sources) - 5} more" if len(sources) > 5 else ""
     line = ("Sources: " + "; ".join(parts) + more) if parts else "No source on file"

@@ -97,6 +97,32 @@ def test_source_date_must_be_valid(knowledge_tree):
     assert any("[noridian-ga]: date is not valid" in e for e in errors(root))
 
 
+@pytest.mark.parametrize(("written", "shown"), [("2022-09", "2022-09"), ("2022", "2022"), ("2022-09-27", "2022-09-27")])
+def test_source_date_keeps_the_precision_the_source_shows(knowledge_tree, written, shown):
+    from tests.conftest import MINI_SOURCES
+
+    root = knowledge_tree(sources=MINI_SOURCES.replace("date: 2022-09-27", f"date: '{written}'"))
+    source = load_knowledge(root).sources["noridian-ga"]
+    assert source.when == shown and source.to_dict()["date"] == shown
+    assert source.date is not None and source.date.year == 2022
+
+
+@pytest.mark.parametrize("bad", ["2022-13", "Sept 2022", "22"])
+def test_partial_source_dates_must_still_be_real(knowledge_tree, bad):
+    from tests.conftest import MINI_SOURCES
+
+    root = knowledge_tree(sources=MINI_SOURCES.replace("date: 2022-09-27", f"date: '{bad}'"))
+    assert any("[noridian-ga]: date is not valid" in e for e in errors(root))
+
+
+def test_undated_source_warning_points_at_its_line(knowledge_tree):
+    from tests.conftest import MINI_SOURCES
+
+    root = knowledge_tree(sources=MINI_SOURCES.replace("    date: 2022-09-27\n", ""))
+    warnings = [p.format() for p in check_knowledge(root) if p.severity == "warning"]
+    assert any(w.endswith("sources.yaml:8: warning [noridian-ga]: source has no date") for w in warnings), warnings
+
+
 def test_all_problems_reported_at_once(knowledge_tree):
     broken = MINI_FAQ.replace("sources: [noridian-ga]", "sources: [nope]").replace(
         "reviewed: 2026-11-01", "reviewed: x", 1
