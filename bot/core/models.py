@@ -27,7 +27,7 @@ class Source:
             "title": self.title,
             "publisher": self.publisher,
             "url": self.url,
-            "date": self.when or None,
+            "date": self.date.isoformat() if self.date else None,  # contract: YYYY-MM-DD (month/year: first day)
         }
 
 
