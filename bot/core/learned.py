@@ -49,6 +49,11 @@ class LearnedClassifier:
         self.W = np.zeros((0, 0), dtype=np.float32)
         self.b = np.zeros(0, dtype=np.float32)
 
+    @staticmethod
+    def may_fit(known_features: int, n_classes: int) -> bool:
+        """Cheap pre-check: the classifier has at least as many features as a TF-IDF index over the same phrasings."""
+        return known_features * n_classes <= MAX_CELLS
+
     def fit(self, docs: Sequence[Sequence[str]], owner: Sequence[int], n_classes: int) -> LearnedClassifier | None:
         """Train on the phrasings (owner[i] = class of docs[i]); None when the weights would exceed MAX_CELLS."""
         if len({t for toks in docs for t in toks}) * n_classes > MAX_CELLS:  # words alone are too many: skip fitting

@@ -87,7 +87,6 @@ class Matcher:
             texts.extend((len(self.classes) - 1, n) for n in oos)
         owner = [cls for cls, _ in texts]
         docs = [toks for _, (_, toks) in texts]  # stemmed, stopwords out: for the TF-IDF index
-        full = [words(text) for _, (text, _) in texts]  # every word: for the learned model
         n_classes = len(self.classes)
         self._owner = np.asarray(owner, dtype=np.int64)
         self._starts = np.flatnonzero(np.r_[True, self._owner[1:] != self._owner[:-1]]) if owner else self._owner
@@ -100,9 +99,12 @@ class Matcher:
         centroids = group_sum(rows, self._owner, n_classes, self.space.n_features, only=~self.space.is_char)
         self._centroids = Postings(centroids, self.space.n_features)
 
-        self.learned = LearnedClassifier().fit(full, owner, n_classes) if docs else None
+        self.learned: LearnedClassifier | None = None
+        if docs and LearnedClassifier.may_fit(len(self.space.vocab), n_classes):
+            full = [words(text) for _, (text, _) in texts]  # every word, stopwords kept: for the learned model
+            self.learned = LearnedClassifier().fit(full, owner, n_classes)
 
-        vocabulary = sorted({t for toks in docs for t in toks if t.isalpha() and len(t) >= 4})
+        vocabulary = sorted(w for w in self.space.vocab if len(w) >= 4 and w.isalpha())  # indexed words
         self._vocab_set = frozenset(vocabulary)
         self._by_length: dict[int, list[str]] = {}
         for word in vocabulary:

@@ -142,11 +142,8 @@ class Synonyms:
         return self._re.sub(lambda m: self.mapping[m.group(1)], text)
 
 
-_ASCII_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-_PUNCTUATION_RE = re.compile(r"[^\w$&'.\- ]+")
-_LOOSE_DOT_RE = re.compile(r"(?<!\d)\.|\.(?!\d)")
-_LOOSE_DASH_RE = re.compile(r"(?<![a-z0-9])-|-(?![a-z0-9])")
-_SPACES_RE = re.compile(r"\s+")
+# punctuation, dots that are not decimal points, dashes that do not join words (one pass)
+_NOISE_RE = re.compile(r"[^\w$&'.\- ]+|(?<!\d)\.|\.(?!\d)|(?<![a-z0-9])-|-(?![a-z0-9])")
 _USER_MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _CHANNEL_LINK_RE = re.compile(r"<#[A-Z0-9]+(?:\|([^>]*))?>")
 _SPECIAL_MENTION_RE = re.compile(r"<![^>]*>")
@@ -154,16 +151,11 @@ _URL_LINK_RE = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
 
 
 def _basic_clean(text: str) -> str:
-    if text.isascii():  # the common case: no normalization forms, and only ASCII controls to blank out
-        text = _ASCII_CONTROL_RE.sub(" ", text)
-    else:
+    if not text.isascii():  # ASCII needs no normalization, and its control characters count as noise below
         text = unicodedata.normalize("NFKC", text)
         text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
     text = text.lower().replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
-    text = _PUNCTUATION_RE.sub(" ", text)
-    text = _LOOSE_DOT_RE.sub(" ", text)
-    text = _LOOSE_DASH_RE.sub(" ", text)
-    return _SPACES_RE.sub(" ", text).strip()
+    return " ".join(_NOISE_RE.sub(" ", text).split())
 
 
 def strip_slack_markup(text: str) -> str:
