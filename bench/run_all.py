@@ -374,11 +374,13 @@ def _scale_section(rows: list[dict]) -> list[str]:
                       fmt(r["top1_in"]), ok])  # fmt: skip
     md += [_table(["entries", "phrasings", "build (load) s", "RSS delta MB", "median ms", "p99 ms", "max ms",
                    "top-1 in-scope %", "targets"], table), ""]  # fmt: skip
+    fitted = [f"{r['entries']:,}" for r in rows if r.get("learned")]
+    skipped = [f"{r['entries']:,}" for r in rows if not r.get("learned")]
     md += [
         "The learned classifier is fitted while its dense weights (features x entries, float32) stay under "
-        "25 million cells (100 MB): here at 200 and 1,000 entries, not at 3,000 or 10,000, where TF-IDF alone "
-        "answers. The TF-IDF index skips features found in more than 2% of the phrasings (and 1,000+ of them), "
-        "which bounds the cost per question.",
+        f"25 million cells (100 MB): here at {', '.join(fitted) or 'no size'} entries; at "
+        f"{', '.join(skipped) or 'no size'} TF-IDF alone answers. The TF-IDF index skips features found in more than "
+        "2% of the phrasings (and 1,000+ of them), which bounds the cost per question.",
         "",
     ]
     if len(rows) >= 2:

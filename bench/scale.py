@@ -146,6 +146,7 @@ def measure(n_entries: int, n_questions: int) -> dict:
         "max_ms": max(wall),
         "questions": len(questions),
         "top1_in": 100.0 * hits / max(n_in, 1),
+        "learned": matcher.learned is not None,
     }
 
 
