@@ -22,7 +22,6 @@ sys.path.insert(0, str(ROOT))
 from bot.core.answerer import Answerer, Thresholds  # noqa: E402
 from bot.core.evaluation import Case, load_cases, score  # noqa: E402
 from bot.core.knowledge import load_knowledge  # noqa: E402
-from bot.core.text import analyze  # noqa: E402
 
 ANSWER = [round(0.10 + 0.01 * i, 2) for i in range(31)]
 MARGIN = [0.0, 0.01, 0.02, 0.04]
@@ -30,27 +29,15 @@ SURE = [0.3, 0.35, 0.4, 0.5]
 
 
 def prepared(answerer: Answerer, cases: list[Case]) -> list[tuple[Case, object]]:
-    """(case, fixed answer from the rules/scope gate) or (case, matches to decide on)."""
-    out = []
-    for case in cases:
-        question = case.q.strip()
-        analysis = analyze(question, answerer.kb.synonyms)
-        if not analysis.tokens and not analysis.codes:
-            out.append((case, answerer.ask(question)))
-            continue
-        ruled = answerer.rules.answer(question, analysis)
-        if ruled is not None or not answerer.in_scope(analysis):
-            out.append((case, answerer.ask(question)))
-        else:
-            out.append((case, answerer.matcher.rank(analysis, limit=8)))
-    return out
+    """(case, final answer) or (case, (question, matches) still to be decided), routed once per question."""
+    return [(case, answerer.route(case.q)) for case in cases]
 
 
 def rates(answerer: Answerer, items: list[tuple[Case, object]], thresholds: Thresholds) -> tuple[int, int, int, int]:
     answerer.thresholds = thresholds
     right = declined = n_in = n_out = 0
     for case, fixed in items:
-        answer = answerer.decide(case.q.strip(), fixed) if isinstance(fixed, list) else fixed
+        answer = answerer.decide(*fixed) if isinstance(fixed, tuple) else fixed
         ok = score(case, answer).right
         if case.kind == "out_of_scope":
             n_out += 1

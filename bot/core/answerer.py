@@ -33,6 +33,12 @@ class Answerer:
         self.rules = RuleEngine(kb.rules)
 
     def ask(self, question: str) -> Answer:
+        routed = self.route(question)
+        return routed if isinstance(routed, Answer) else self.decide(*routed)
+
+    def route(self, question: str) -> Answer | tuple[str, list[Match]]:
+        """Everything before the thresholds: a final Answer (rules, empty or out-of-scope question), or the FAQ
+        matches still to be decided. Calibration scores many thresholds on one routing."""
         question = (question or "").strip()
         analysis = analyze(question, self.kb.synonyms)
         if not analysis.tokens and not analysis.codes:
@@ -42,7 +48,7 @@ class Answerer:
             return ruled
         if not self.in_scope(analysis):
             return Answer(question=question, status="no_match")
-        return self.decide(question, self.matcher.rank(analysis, limit=8))
+        return question, self.matcher.rank(analysis, limit=8)
 
     def in_scope(self, analysis: Analysis) -> bool:
         """Billing questions use billing words; clinical advice without them is declined, never guessed."""

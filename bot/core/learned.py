@@ -56,8 +56,6 @@ class LearnedClassifier:
 
     def fit(self, docs: Sequence[Sequence[str]], owner: Sequence[int], n_classes: int) -> LearnedClassifier | None:
         """Train on the phrasings (owner[i] = class of docs[i]); None when the weights would exceed MAX_CELLS."""
-        if len({t for toks in docs for t in toks}) * n_classes > MAX_CELLS:  # words alone are too many: skip fitting
-            return None
         rows = self.space.fit(docs)
         if self.space.n_features * n_classes > MAX_CELLS:
             return None
