@@ -23,8 +23,7 @@ def test_every_shipped_entry_has_three_phrasings_a_dated_source_and_reviewed(kb)
         assert entry.reviewed is not None
         assert all(s.url.startswith("http") for s in entry.sources), entry.id
     undated = sorted(e.id for e in kb.entries if not any(s.date and s.url for s in e.sources))
-    # a ratchet: these still rest only on undated pages (mostly the CMS manual chapters); the list may only shrink
-    assert len(undated) <= 6, undated
+    assert not undated, undated
 
 
 def test_minimal_tree_is_valid(knowledge_tree):
