@@ -117,7 +117,9 @@ def _load(
     sources_path = directory / "sources.yaml"
     if not sources_path.exists():
         problems.append(Problem("error", _display(sources_path, directory), 0, None, "file is missing"))
-    sources = _parse_sources(read(sources_path), _display(sources_path, directory), problems)
+    sources_display = _display(sources_path, directory)
+    sources, source_lines = _parse_sources(read(sources_path), sources_display, problems)
+    cited = _CitedSources(sources)
 
     syn_path = directory / "synonyms.yaml"
     synonyms = _parse_synonyms(read(syn_path) if syn_path.exists() else None, _display(syn_path, directory), problems)
@@ -135,13 +137,16 @@ def _load(
         data = read(path)
         if data is None:
             continue
-        topic, title, file_entries = _parse_faq_file(data, path.stem, display, sources, problems)
+        topic, title, file_entries = _parse_faq_file(data, path.stem, display, cited, problems)
         if topic:
             topics[topic] = title
         entries.extend(file_entries)
 
-    rules = _parse_rules(directory, read, sources, problems)
+    rules = _parse_rules(directory, read, cited, problems)
     _check_entries(entries, synonyms, problems, today, max_age_days)
+    for sid in sorted(set(sources) - cited.used, key=lambda s: source_lines[s]):
+        why = "source is cited by no entry or rule table: cite it or remove it"
+        problems.append(Problem("warning", sources_display, source_lines[sid], sid, why))
 
     kb = KnowledgeBase(
         directory=directory,
@@ -157,14 +162,42 @@ def _load(
     return kb, problems
 
 
-def _parse_sources(data: Any, display: str, problems: list[Problem]) -> dict[str, Source]:
+class _CitedSources(Mapping[str, Source]):
+    """The source table, remembering which ids entries and rule tables looked up (to report uncited sources)."""
+
+    def __init__(self, sources: Mapping[str, Source]) -> None:
+        self._sources = sources
+        self.used: set[str] = set()
+
+    def __getitem__(self, sid: str) -> Source:
+        source = self._sources[sid]
+        self.used.add(sid)
+        return source
+
+    def __iter__(self) -> Any:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
+def _names_a_section(title: str, other_title: str) -> bool:
+    """A source for one section of a long document (e.g. a manual chapter) may share the document's URL."""
+    return title != other_title and any(
+        re.search(r"\b(?:section|sec\.)\s*\d|§\s*\d", t, re.I) for t in (title, other_title)
+    )
+
+
+def _parse_sources(data: Any, display: str, problems: list[Problem]) -> tuple[dict[str, Source], dict[str, int]]:
     sources: dict[str, Source] = {}
+    lines: dict[str, int] = {}
+    first_with_url: dict[str, str] = {}
     if data is None:
-        return sources
+        return sources, lines
     table = data.get("sources") if isinstance(data, dict) else None
     if not isinstance(table, dict):
         problems.append(Problem("error", display, line_of(data, 1), None, "expected a top-level 'sources:' mapping"))
-        return sources
+        return sources, lines
     for sid, raw in table.items():
         if sid == LINE_KEY:
             continue
@@ -189,10 +222,16 @@ def _parse_sources(data: Any, display: str, problems: list[Problem]) -> dict[str
             problems.append(Problem("warning", display, line, str(sid), "source has no date"))
         if not ID_RE.match(str(sid)):
             problems.append(Problem("error", display, line, str(sid), "source id must be lowercase-with-dashes"))
+        other = first_with_url.get(url.rstrip("/"), "") if url else ""
+        if other and not _names_a_section(str(raw.get("title") or ""), sources[other].title):
+            why = f"same url as source '{other}' (line {lines[other]}): cite one id for one page"
+            problems.append(Problem("warning", display, line, str(sid), why))
         if "title" in missing or "publisher" in missing:
             continue
         sources[str(sid)] = Source(str(sid), str(raw["title"]).strip(), str(raw["publisher"]).strip(), url, when, shown)
-    return sources
+        lines[str(sid)] = line
+        first_with_url.setdefault(url.rstrip("/"), str(sid))
+    return sources, lines
 
 
 def _parse_synonyms(data: Any, display: str, problems: list[Problem]) -> Synonyms:

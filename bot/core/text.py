@@ -220,8 +220,10 @@ def extract_modifiers(original: str) -> tuple[str, ...]:
                 found.append(upper)
             continue
         if token.isupper():
-            if upper == "CO" and re.match(r"\s*-\s*\d", after):
-                continue  # CARC group code CO-50, not the OTA modifier
+            if upper == "CO" and (
+                re.match(r"\s*-\s*\d|\s*\(contractual", after, re.I) or re.search(r"group\s+codes?\s*$", before, re.I)
+            ):
+                continue  # the remittance group code (CO-50, "group code CO"), not the OTA modifier
             found.append(upper)
         elif (has_context and upper not in WORDLIKE_MODIFIERS) or attached or near_context:
             found.append(upper)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.knowledge import MAX_ANSWER_CHARS, KnowledgeError, check_knowledge, load_knowledge
-from tests.conftest import MINI_FAQ
+from tests.conftest import MINI_FAQ, MINI_SOURCES
 
 
 def errors(directory: Path) -> list[str]:
@@ -93,16 +93,12 @@ def test_bad_dates(knowledge_tree, bad):
 
 
 def test_source_date_must_be_valid(knowledge_tree):
-    from tests.conftest import MINI_SOURCES
-
     root = knowledge_tree(sources=MINI_SOURCES.replace("date: 2022-09-27", "date: someday"))
     assert any("[noridian-ga]: date is not valid" in e for e in errors(root))
 
 
 @pytest.mark.parametrize(("written", "shown"), [("2022-09", "2022-09"), ("2022", "2022"), ("2022-09-27", "2022-09-27")])
 def test_source_date_keeps_the_precision_the_source_shows(knowledge_tree, written, shown):
-    from tests.conftest import MINI_SOURCES
-
     root = knowledge_tree(sources=MINI_SOURCES.replace("date: 2022-09-27", f"date: '{written}'"))
     source = load_knowledge(root).sources["noridian-ga"]
     assert source.when == shown  # what staff see in Slack and the terminal
@@ -112,15 +108,11 @@ def test_source_date_keeps_the_precision_the_source_shows(knowledge_tree, writte
 
 @pytest.mark.parametrize("bad", ["2022-13", "Sept 2022", "22"])
 def test_partial_source_dates_must_still_be_real(knowledge_tree, bad):
-    from tests.conftest import MINI_SOURCES
-
     root = knowledge_tree(sources=MINI_SOURCES.replace("date: 2022-09-27", f"date: '{bad}'"))
     assert any("[noridian-ga]: date is not valid" in e for e in errors(root))
 
 
 def test_undated_source_warning_points_at_its_line(knowledge_tree):
-    from tests.conftest import MINI_SOURCES
-
     root = knowledge_tree(sources=MINI_SOURCES.replace("    date: 2022-09-27\n", ""))
     warnings = [p.format() for p in check_knowledge(root) if p.severity == "warning"]
     assert any(w.endswith("sources.yaml:8: warning [noridian-ga]: source has no date") for w in warnings), warnings
@@ -218,3 +210,29 @@ def test_entries_sharing_a_tag_with_different_figures_are_flagged(knowledge_tree
     problems = check_knowledge(knowledge_tree(faq__abn=faq))
     flagged = [p for p in problems if "possible conflict" in p.message]
     assert flagged and flagged[0].severity == "warning" and "$2330" in flagged[0].message
+
+
+def test_uncited_source_is_reported_at_its_line(knowledge_tree):
+    spare = "  apta-spare:\n    title: Spare page\n    publisher: APTA\n"
+    spare += "    url: https://www.apta.org/spare\n    date: 2024-01-02\n"
+    root = knowledge_tree(sources=MINI_SOURCES + spare)
+    warnings = [p.format() for p in check_knowledge(root) if p.severity == "warning"]
+    expected = "sources.yaml:13: warning [apta-spare]: source is cited by no entry or rule table: cite it or remove it"
+    assert any(w.endswith(expected) for w in warnings), warnings
+    assert not [w for w in warnings if "cited by no entry" in w and "[apta-spare]" not in w], warnings
+
+
+def test_two_source_ids_for_one_page_are_reported(knowledge_tree):
+    twin = "  noridian-ga-copy:\n    title: GA modifier page\n    publisher: Noridian\n"
+    twin += "    url: https://med.noridianmedicare.com/web/jeb/topics/modifiers/ga/\n    date: 2022-09-27\n"
+    root = knowledge_tree(sources=MINI_SOURCES + twin)
+    warnings = [p.format() for p in check_knowledge(root) if p.severity == "warning"]
+    assert any("[noridian-ga-copy]: same url as source 'noridian-ga' (line 8)" in w for w in warnings), warnings
+
+
+def test_a_section_of_a_document_may_share_its_url(knowledge_tree):
+    section = "  cms-mcpm-ch5-s20-2:\n    title: Medicare Claims Processing Manual, Chapter 5, section 20.2\n"
+    section += "    publisher: CMS\n    url: https://www.cms.gov/regulations-and-guidance/guidance/manuals/downloads/clm104c05.pdf\n"
+    section += "    date: 2023-03-16\n"
+    root = knowledge_tree(sources=MINI_SOURCES + section)
+    assert not [p for p in check_knowledge(root) if "same url" in p.message]

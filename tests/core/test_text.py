@@ -51,6 +51,9 @@ def test_code_extraction(text, codes):
         ("ga modifier for abn", ("GA",)),
         ("go to the front desk", ()),
         ("CO-50 denial", ()),
+        ("with group code CO, don't bill the patient", ()),
+        ("CO (contractual obligation) means the provider is liable", ()),
+        ("CQ/CO on assistant visits", ("CQ", "CO")),
         ("59 min of ther ex", ()),
     ],
 )
