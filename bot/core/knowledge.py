@@ -27,6 +27,7 @@ MIN_PHRASINGS = 3
 NEAR_DUPLICATE_SCORE = 96.0
 DEFAULT_MAX_AGE_DAYS = 365
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SECTION_TITLE_RE = re.compile(r"\b(?:section|sec\.)\s*\d|§\s*\d", re.IGNORECASE)
 PAYERS = ("medicare", "medicare_advantage", "medicaid", "commercial", "workers_comp", "tricare", "any")
 DEPENDS = ("payer", "state", "plan")
 ENTRY_FIELDS = {
@@ -183,9 +184,7 @@ class _CitedSources(Mapping[str, Source]):
 
 def _names_a_section(title: str, other_title: str) -> bool:
     """A source for one section of a long document (e.g. a manual chapter) may share the document's URL."""
-    return title != other_title and any(
-        re.search(r"\b(?:section|sec\.)\s*\d|§\s*\d", t, re.I) for t in (title, other_title)
-    )
+    return title != other_title and any(SECTION_TITLE_RE.search(t) for t in (title, other_title))
 
 
 def _parse_sources(data: Any, display: str, problems: list[Problem]) -> tuple[dict[str, Source], dict[str, int]]:
@@ -222,7 +221,8 @@ def _parse_sources(data: Any, display: str, problems: list[Problem]) -> tuple[di
             problems.append(Problem("warning", display, line, str(sid), "source has no date"))
         if not ID_RE.match(str(sid)):
             problems.append(Problem("error", display, line, str(sid), "source id must be lowercase-with-dashes"))
-        other = first_with_url.get(url.rstrip("/"), "") if url else ""
+        page = url.rstrip("/")
+        other = first_with_url.get(page, "") if page else ""
         if other and not _names_a_section(str(raw.get("title") or ""), sources[other].title):
             why = f"same url as source '{other}' (line {lines[other]}): cite one id for one page"
             problems.append(Problem("warning", display, line, str(sid), why))
@@ -230,7 +230,8 @@ def _parse_sources(data: Any, display: str, problems: list[Problem]) -> tuple[di
             continue
         sources[str(sid)] = Source(str(sid), str(raw["title"]).strip(), str(raw["publisher"]).strip(), url, when, shown)
         lines[str(sid)] = line
-        first_with_url.setdefault(url.rstrip("/"), str(sid))
+        if page:
+            first_with_url.setdefault(page, str(sid))
     return sources, lines
 
 

@@ -89,6 +89,9 @@ _MINUTES_RE = re.compile(
     re.IGNORECASE,
 )
 _MODIFIER_CONTEXT_RE = re.compile(r"\b(?:mod|mods|modifier|modifiers|modifer|modifers|modifyer)\b", re.IGNORECASE)
+# "CO" as the remittance group code (CO-50, "CO (contractual obligation)", "group code CO"), not the OTA modifier
+_GROUP_CODE_CO_AFTER_RE = re.compile(r"\s*-\s*\d|\s*\(contractual", re.IGNORECASE)
+_GROUP_CODE_CO_BEFORE_RE = re.compile(r"group\s+codes?\s*$", re.IGNORECASE)
 _WORD_RE = re.compile(r"[a-z0-9$]+(?:[.'][a-z0-9]+)*")
 
 STOPWORDS = frozenset(
@@ -220,10 +223,8 @@ def extract_modifiers(original: str) -> tuple[str, ...]:
                 found.append(upper)
             continue
         if token.isupper():
-            if upper == "CO" and (
-                re.match(r"\s*-\s*\d|\s*\(contractual", after, re.I) or re.search(r"group\s+codes?\s*$", before, re.I)
-            ):
-                continue  # the remittance group code (CO-50, "group code CO"), not the OTA modifier
+            if upper == "CO" and (_GROUP_CODE_CO_AFTER_RE.match(after) or _GROUP_CODE_CO_BEFORE_RE.search(before)):
+                continue
             found.append(upper)
         elif (has_context and upper not in WORDLIKE_MODIFIERS) or attached or near_context:
             found.append(upper)
